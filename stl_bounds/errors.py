@@ -1,0 +1,36 @@
+"""Exceptions raised by stl-bounds.
+
+Every error that a user can cause (a bad parameter, an unknown id, a malformed
+grid) is a :class:`StlBoundsError` with a one-line message that names the
+offending input, the allowed set and the value found.  The CLI turns these into
+exit code 2 without a traceback.
+"""
+
+from __future__ import annotations
+
+
+class StlBoundsError(Exception):
+    """Base class of every error that stl-bounds raises on purpose."""
+
+
+class ParameterError(StlBoundsError, ValueError):
+    """A parameter is unknown, missing, out of its domain or of the wrong type."""
+
+
+class UnknownIdError(StlBoundsError, LookupError):
+    """No registered object has the requested id."""
+
+    def __str__(self) -> str:  # LookupError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class GridError(ParameterError):
+    """A grid specification such as ``n=1e2:1e6:log:20`` is malformed."""
+
+
+class EvaluationError(StlBoundsError, ArithmeticError):
+    """A numeric evaluation overflowed or produced an invalid value."""
+
+
+class CalibrationError(StlBoundsError):
+    """An inverse problem (minimum lambda or n) has no solution in the searched range."""

@@ -1,0 +1,1 @@
+"""Built-in registered bounds and exact results, one module per source."""

@@ -1,0 +1,132 @@
+"""Frozen evaluation results (STYLE habit 6)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Result", "REGIMES", "classify_regime", "json_number"]
+
+#: Regimes of THEORY §4.1, indexed by code: growth factor ρ < 1, ρ = 1, ρ > 1.
+REGIMES = np.array(["converges", "critical", "collapses"])
+
+
+def classify_regime(rho: Any) -> Any:
+    """``converges`` (ρ < 1), ``critical`` (ρ = 1), ``collapses`` (ρ > 1) — THEORY §4.1.
+
+    A string for a scalar ρ, an array of strings for an array.
+    """
+    rho = np.asarray(rho, dtype=float)
+    codes = (rho >= 1.0).view(np.int8) + (rho > 1.0).view(np.int8)
+    out = REGIMES[codes]
+    return str(out) if out.ndim == 0 else out
+
+
+def json_number(x: float) -> float | str:
+    """A float for JSON: finite values as they are, divergence spelled out.
+
+    JSON has no NaN/Infinity, so ``inf`` becomes the string ``"inf"`` (and
+    ``-inf``/``nan`` likewise): divergence is encoded explicitly.
+    """
+    x = float(x)
+    if math.isfinite(x):
+        return x
+    return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")
+
+
+@dataclass(frozen=True)
+class Result:
+    """The value of a registered bound at given parameters.
+
+    Attributes
+    ----------
+    id
+        Registry id of the bound.
+    fidelity
+        THEORY §0 label of the bound (``exact``, ``external``, ``template``, ``derived``).
+    params
+        Every parameter value used, defaults included (floats, or arrays on a grid).
+    value
+        The bound; equals the sum of ``terms``.
+    terms
+        Named terms (insertion order of the bound's definition).
+    diagnostics
+        Extra facts: the growth factor ``rho`` (for recursive bounds), the
+        evaluation path (``precision``).
+    """
+
+    id: str
+    fidelity: str
+    params: dict[str, Any]
+    value: Any
+    terms: dict[str, Any]
+    diagnostics: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def regime(self) -> Any:
+        """``converges`` / ``critical`` / ``collapses`` from ρ (THEORY §4.1), ``n/a``
+        without a recursion; an array of these on a grid (computed on access)."""
+        rho = self.diagnostics.get("rho")
+        return "n/a" if rho is None else classify_regime(rho)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Shape of the evaluation grid (``()`` for one point)."""
+        return tuple(np.shape(self.value))
+
+    def points(self) -> list[Result]:
+        """One scalar :class:`Result` per grid point (row-major order)."""
+        if self.shape == ():
+            return [self]
+        size = int(np.prod(self.shape))
+        flat = {k: np.broadcast_to(v, self.shape).reshape(size) for k, v in self.params.items()}
+        values = np.reshape(self.value, size)
+        terms = {k: np.broadcast_to(v, self.shape).reshape(size) for k, v in self.terms.items()}
+        diags = {k: v for k, v in self.diagnostics.items() if np.ndim(v) == 0}
+        rhos = self.diagnostics.get("rho")
+        rho_flat = None if rhos is None else np.broadcast_to(rhos, self.shape).reshape(size)
+        out = []
+        for j in range(size):
+            d = dict(diags)
+            if rho_flat is not None:
+                d["rho"] = float(rho_flat[j])
+            out.append(
+                Result(
+                    id=self.id,
+                    fidelity=self.fidelity,
+                    params={k: float(v[j]) for k, v in flat.items()},
+                    value=float(values[j]),
+                    terms={k: float(v[j]) for k, v in terms.items()},
+                    diagnostics=d,
+                )
+            )
+        return out
+
+    def to_dict(self) -> dict[str, Any] | list[dict[str, Any]]:
+        """JSON-ready dict with keys ``id, params, value, terms, regime, fidelity``
+        (plus ``diagnostics``); a list of such dicts for a grid. No NaN/Infinity."""
+        if self.shape != ():
+            return [p.to_dict() for p in self.points()]  # type: ignore[misc]
+        return {
+            "id": self.id,
+            "params": {k: _plain(v) for k, v in self.params.items()},
+            "value": json_number(self.value),
+            "terms": {k: json_number(v) for k, v in self.terms.items()},
+            "regime": str(self.regime),
+            "fidelity": self.fidelity,
+            "diagnostics": {k: _plain(v) for k, v in self.diagnostics.items()},
+        }
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, (float, int, np.floating, np.integer)) and not isinstance(v, bool):
+        f = float(v)
+        if f.is_integer() and abs(f) < 2**53:
+            return int(f)
+        return json_number(f)
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    return v
