@@ -161,9 +161,10 @@ def resolve(bound: Bound, params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _argvals(bound: Bound, values: Mapping[str, Any]) -> list[Any]:
+    """Kernel arguments; scalars as ``np.float64`` so that overflow follows ``np.errstate``."""
     out = [values.get(p.name, np.nan) for p in bound.parameters]
     out.append(values.get("m", np.nan))
-    return out
+    return [np.float64(v) if np.ndim(v) == 0 else v for v in out]
 
 
 def _fmt_values(bound: Bound, values: Mapping[str, Any]) -> str:
@@ -207,7 +208,7 @@ def _run_float(bound: Bound, k: Kernel, argvals: list[Any], shape: tuple[int, ..
             out = [np.broadcast_to(np.asarray(t, dtype=float), shape) for t in raw]
         else:
             out = list(_run_chunked(k, argvals, shape, size))
-    except FloatingPointError as exc:
+    except (FloatingPointError, OverflowError) as exc:
         raise EvaluationError(
             f"{bound.id}: float64 {exc} at these parameters; use precision='mp' (CLI: --precision mp)"
         ) from exc

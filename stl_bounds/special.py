@@ -72,7 +72,7 @@ def geometric_sum_numpy(rho: Any, k: Any) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         x = k * np.log(rho)  # -inf at rho = 0 < k; nan at rho = 0 = k
     x = np.where(k == 0.0, 0.0, x)
-    numerator = 1.0 - np.exp(x)
+    numerator = np.array(1.0 - np.exp(x), dtype=float, ndmin=0)
     small = np.abs(x) < 0.25
     if small.any():
         numerator[small] = -np.expm1(x[small])
