@@ -20,7 +20,7 @@ from stl_bounds.special import GeometricSum
 if TYPE_CHECKING:
     from stl_bounds.bound import Bound
 
-__all__ = ["limit_in_generations", "closed_form"]
+__all__ = ["closed_form", "limit_in_generations", "limit_terms"]
 
 
 def closed_form(expr: sp.Expr) -> sp.Expr:
@@ -29,26 +29,45 @@ def closed_form(expr: sp.Expr) -> sp.Expr:
 
 
 @lru_cache(maxsize=None)
-def limit_in_generations(bound: Bound) -> sp.Expr | None:
-    """lim of the bound (defaults substituted) as the generation index → ∞, for ρ < 1.
+def limit_terms(bound: Bound) -> dict[str, sp.Expr] | None:
+    """Term-by-term limit as the generation index → ∞, for ρ < 1 (defaults substituted).
 
     Returns ``None`` when the bound has no generation parameter.  The
     generation index is shifted by one first (same limit) so that indicators
-    such as ``Min(i, 1)`` of generation 0 simplify.
+    such as ``Min(i, 1)`` of generation 0 simplify.  Every
+    :math:`\mathrm{geom}(\rho, k)` is written :math:`(1 - q^k)/(1 - \rho)` with
+    :math:`q = 1/(1+u)`, :math:`u > 0` standing for :math:`\rho \in [0, 1)`, so
+    the limit is taken with a known sign of :math:`\log q`; when a term has no
+    geometric sum, ρ itself is rewritten the same way in one of its parameters.
     """
     if bound.generation is None:
         return None
     gen = bound.parameter_map[bound.generation].symbol
-    expr = closed_form(bound.expr_with_defaults).subs(gen, gen + 1)
+    from stl_bounds.bound import substitute_defaults
+
+    return {
+        name: sp.factor(_limit(bound, substitute_defaults(term, bound.parameters).subs(gen, gen + 1), gen))
+        for name, term in bound.terms
+    }
+
+
+def limit_in_generations(bound: Bound) -> sp.Expr | None:
+    """lim of the bound as the generation index → ∞ for ρ < 1: the sum of :func:`limit_terms`."""
+    terms = limit_terms(bound)
+    return None if terms is None else sp.Add(*terms.values())
+
+
+def _limit(bound: Bound, expr: sp.Expr, gen: sp.Symbol) -> sp.Expr:
+    u = sp.Symbol("u", positive=True)
+    if expr.has(GeometricSum):
+        q = 1 / (1 + u)
+        return sp.limit(expr.replace(GeometricSum, lambda rho, k: (1 - q**k) / (1 - rho)), gen, sp.oo)
     rho = bound.growth_rate
-    if rho is None or not rho.free_symbols:
-        return sp.simplify(sp.limit(expr, gen, sp.oo))
+    if rho is None or not rho.free_symbols or not expr.has(gen):
+        return sp.limit(expr, gen, sp.oo)
     names = {s.name: s for s in rho.free_symbols}
     pick = names.get("kappa") or names.get("lambda") or sorted(rho.free_symbols, key=str)[0]
-    u = sp.Symbol("u", positive=True)
     solutions = sp.solve(sp.Eq(rho, 1 / (1 + u)), pick)
     if len(solutions) != 1:
         raise NotImplementedError(f"{bound.id}: cannot isolate {pick} in rho = {rho}")
-    at_u = expr.subs(pick, solutions[0])
-    lim = sp.limit(at_u, gen, sp.oo)
-    return sp.simplify(lim.subs(u, 1 / rho - 1))
+    return sp.limit(expr.subs(pick, solutions[0]), gen, sp.oo).subs(u, 1 / rho - 1)

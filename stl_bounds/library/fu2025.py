@@ -8,7 +8,7 @@ r"""The bounds of Fu et al. 2025 as reconstructed in THEORY §4 (``template``/``
       + c_2 \beta_n \log n \log(1/\delta) + c_3 M \sqrt{\log(1/\delta)/n}
       + c_4 \sqrt{\lambda_i n}\,(\beta_n + (1-\lambda_i) M \gamma_n^{i-1})\sqrt{\log(1/\delta)}
 
-with :math:`\lambda_i = 1 - (1-\lambda)\min(i, 1)` (generation 0 is the i.i.d.
+with :math:`\lambda_i = \lambda + (1-\lambda)(1 - \min(i, 1))` (generation 0 is the i.i.d.
 bound: λ = 1, Δ = γ = 0), :math:`\Delta_{i-1} = \varepsilon\,\mathrm{geom}(\rho, i)`
 (L4) and :math:`\gamma_n^{i-1} = (g/n)\,\mathrm{geom}(\rho, i)` (L5), ρ = (1−λ)κ,
 unless the user supplies ``shift`` or ``gamma``.
@@ -40,17 +40,20 @@ M, lam, n, delta, beta, eps, kappa, g, i = (
 )
 c1, c2, c3, c4, shift, gamma = (symbol(s) for s in ("c1", "c2", "c3", "c4", "shift", "gamma"))
 
-#: λ_i: the loop's λ from generation 1 on, 1 at generation 0 (THEORY §4.1: B_0 is the i.i.d. bound).
-LAM_I = 1 - (1 - lam) * sp.Min(i, 1)
+#: λ_i: the loop's λ from generation 1 on, 1 at generation 0 (THEORY §4.1: B_0 is the i.i.d. bound),
+#: and 1 − λ_i, each written so that float64 never forms 1 − (1 − λ) (no cancellation for tiny λ).
+AFTER_FIRST = sp.Min(i, 1)
+LAM_I = lam + (1 - lam) * (1 - AFTER_FIRST)
+SYNTH_I = (1 - lam) * AFTER_FIRST
 
 
 def thm1_terms(beta_n: sp.Expr, shift_: sp.Expr, gamma_: sp.Expr) -> tuple[tuple[str, sp.Expr], ...]:
     """The four terms of THEORY §4.1, for given stability, shift and recursive stability."""
     return (
-        ("shift", c1 * M * (1 - LAM_I) * shift_),
+        ("shift", c1 * M * SYNTH_I * shift_),
         ("stability", c2 * beta_n * sp.log(n) * LOG_INV_DELTA),
         ("sampling", c3 * M * sp.sqrt(LOG_INV_DELTA / n)),
-        ("recursive_stability", c4 * sp.sqrt(LAM_I * n) * (beta_n + (1 - LAM_I) * M * gamma_) * sp.sqrt(LOG_INV_DELTA)),
+        ("recursive_stability", c4 * sp.sqrt(LAM_I * n) * (beta_n + SYNTH_I * M * gamma_) * sp.sqrt(LOG_INV_DELTA)),
     )
 
 

@@ -19,7 +19,8 @@ from stl_bounds.registry import register
 
 beta, n, M, delta, c = (symbol(s) for s in ("beta", "n", "M", "delta", "c"))
 L_loss, Gamma, D = (symbol(s) for s in ("L_loss", "Gamma", "D"))
-LOG_INV_DELTA = sp.log(1 / delta)
+#: log(1/δ), written −log δ: accurate in float64 for δ near 1 and for subnormal δ.
+LOG_INV_DELTA = -sp.log(delta)
 
 #: Li et al. 2023 stability constant of a D-layer transformer (THEORY §4.2).
 TRANSFORMER_K = 2 * L_loss * ((1 + Gamma) * sp.exp(Gamma)) ** D
