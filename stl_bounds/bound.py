@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from stl_bounds.derivation import Derivation
     from stl_bounds.result import Result
 
-__all__ = ["Bound", "Citation", "Constraint", "Monotonicity", "Fidelity", "FIDELITY_LABELS"]
+__all__ = ["FIDELITY_LABELS", "Bound", "Citation", "Constraint", "Fidelity", "Monotonicity"]
 
 Fidelity = Literal["exact", "external", "template", "derived"]
 
@@ -231,11 +231,7 @@ def substitute_defaults(expr: sp.Expr, parameters: tuple[Parameter, ...]) -> sp.
     Numeric defaults are kept as symbols; substitution is repeated until no
     symbolic default remains (defaults may refer to each other).
     """
-    mapping = {
-        p.symbol: p.default
-        for p in parameters
-        if p.default is not None and p.default.free_symbols
-    }
+    mapping = {p.symbol: p.default for p in parameters if p.default is not None and p.default.free_symbols}
     for _ in range(len(mapping) + 1):
         new = expr.xreplace(mapping)
         if new == expr:

@@ -10,13 +10,13 @@ checks that it agrees with the registered expression and with direct iteration.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import sympy as sp
 
 from stl_bounds.special import GeometricSum
 
-__all__ = ["Step", "Derivation", "solve_affine_recurrence", "AffineSolution"]
+__all__ = ["AffineSolution", "Derivation", "Step", "solve_affine_recurrence"]
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ class AffineSolution:
     critical: sp.Expr
 
 
-@lru_cache(maxsize=None)
+@cache
 def _generic_affine() -> tuple[sp.Symbol, sp.Symbol, sp.Symbol, sp.Symbol, sp.Function, sp.Expr]:
     i = sp.Symbol("i", integer=True, nonnegative=True)
     rho, c, x0 = sp.symbols("rho c x_0")

@@ -16,7 +16,7 @@ import os
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 import mpmath
@@ -31,7 +31,7 @@ from stl_bounds.special import MPMATH_FUNCTIONS, NUMPY_FUNCTIONS
 if TYPE_CHECKING:
     from stl_bounds.bound import Bound
 
-__all__ = ["evaluate", "resolve", "kernel", "CHUNK"]
+__all__ = ["CHUNK", "evaluate", "kernel", "resolve"]
 
 #: Points per chunk: small enough for the temporaries to stay in cache.
 CHUNK = 1 << 15
@@ -69,7 +69,7 @@ class Kernel:
     has_growth: bool
 
 
-@lru_cache(maxsize=None)
+@cache
 def kernel(bound: Bound, defaulted: frozenset[str], mp: bool = False) -> Kernel:
     """Lambdify terms, value, the ``defaulted`` expression defaults and ρ (cached).
 
@@ -86,13 +86,13 @@ def kernel(bound: Bound, defaulted: frozenset[str], mp: bool = False) -> Kernel:
     return Kernel(fn, len(terms), names, bool(growth))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _lam_from_m(bound: Bound) -> Callable[..., Any]:
     n = CATALOG["n"].symbol
     return sp.lambdify(_args(bound), n / (n + _M.symbol), modules="numpy")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _constraints(bound: Bound) -> tuple[tuple[Callable[..., Any], str], ...]:
     return tuple((sp.lambdify(_args(bound), c.condition, modules="numpy"), c.message) for c in bound.constraints)
 

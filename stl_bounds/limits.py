@@ -10,7 +10,7 @@ mapped back to the original parameters.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import TYPE_CHECKING
 
 import sympy as sp
@@ -28,16 +28,16 @@ def closed_form(expr: sp.Expr) -> sp.Expr:
     return expr.replace(GeometricSum, lambda rho, k: (1 - rho**k) / (1 - rho))
 
 
-@lru_cache(maxsize=None)
+@cache
 def limit_terms(bound: Bound) -> dict[str, sp.Expr] | None:
     """Term-by-term limit as the generation index → ∞, for ρ < 1 (defaults substituted).
 
     Returns ``None`` when the bound has no generation parameter.  The
     generation index is shifted by one first (same limit) so that indicators
     such as ``Min(i, 1)`` of generation 0 simplify.  Every
-    :math:`\mathrm{geom}(\rho, k)` is written :math:`(1 - q^k)/(1 - \rho)` with
-    :math:`q = 1/(1+u)`, :math:`u > 0` standing for :math:`\rho \in [0, 1)`, so
-    the limit is taken with a known sign of :math:`\log q`; when a term has no
+    :math:`\\mathrm{geom}(\rho, k)` is written :math:`(1 - q^k)/(1 - \rho)` with
+    :math:`q = 1/(1+u)`, :math:`u > 0` standing for :math:`\rho \\in [0, 1)`, so
+    the limit is taken with a known sign of :math:`\\log q`; when a term has no
     geometric sum, ρ itself is rewritten the same way in one of its parameters.
     """
     if bound.generation is None:

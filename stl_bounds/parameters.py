@@ -16,7 +16,7 @@ import sympy as sp
 
 from stl_bounds.domains import Domain
 
-__all__ = ["Parameter", "param", "symbol", "CATALOG"]
+__all__ = ["CATALOG", "Parameter", "param", "symbol"]
 
 INF = math.inf
 PROBABILITY = Domain(0.0, 1.0)

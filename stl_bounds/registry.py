@@ -13,7 +13,7 @@ import importlib
 from stl_bounds.bound import Bound
 from stl_bounds.errors import UnknownIdError
 
-__all__ = ["register", "get", "list_ids", "all_bounds", "LIBRARY_MODULES"]
+__all__ = ["LIBRARY_MODULES", "all_bounds", "get", "list_ids", "register"]
 
 #: Modules whose import registers the built-in bounds.
 LIBRARY_MODULES = (

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Result", "REGIMES", "classify_regime", "json_number"]
+__all__ = ["REGIMES", "Result", "classify_regime", "json_number"]
 
 #: Regimes of THEORY §4.1, indexed by code: growth factor ρ < 1, ρ = 1, ρ > 1.
 REGIMES = np.array(["converges", "critical", "collapses"])

@@ -16,7 +16,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-__all__ = ["GeometricSum", "geometric_sum_numpy", "geometric_sum_mpmath", "NUMPY_FUNCTIONS", "MPMATH_FUNCTIONS"]
+__all__ = ["MPMATH_FUNCTIONS", "NUMPY_FUNCTIONS", "GeometricSum", "geometric_sum_mpmath", "geometric_sum_numpy"]
 
 
 class GeometricSum(sp.Function):

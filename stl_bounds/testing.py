@@ -28,7 +28,7 @@ from stl_bounds.bound import Bound
 from stl_bounds.domains import Domain
 from stl_bounds.registry import get
 
-__all__ = ["MODERATE", "domain_values", "invalid_values", "valid_params", "invalid_params", "bound_ids"]
+__all__ = ["MODERATE", "bound_ids", "domain_values", "invalid_params", "invalid_values", "valid_params"]
 
 #: Default finite box for unbounded domains: large enough to matter, small enough for float64.
 MODERATE: Mapping[str, tuple[float, float]] = {
@@ -77,6 +77,7 @@ def domain_values(domain: Domain, box: tuple[float, float] | None = None) -> st.
         exclude_max=domain.upper_open and hi == domain.upper,
         allow_nan=False,
         allow_infinity=False,
+        allow_subnormal=False,
     )
 
 
@@ -87,10 +88,14 @@ def invalid_values(domain: Domain) -> st.SearchStrategy[Any]:
         st.sampled_from(["abc", None, True, [], {"x": 1}, 1 + 2j]),
     ]
     if math.isfinite(domain.lower):
-        below = st.floats(max_value=domain.lower, exclude_max=not domain.lower_open, allow_nan=False, allow_infinity=False)
+        below = st.floats(
+            max_value=domain.lower, exclude_max=not domain.lower_open, allow_nan=False, allow_infinity=False
+        )
         options.append(below.filter(lambda x: x >= domain.lower - 1e6))
     if math.isfinite(domain.upper):
-        above = st.floats(min_value=domain.upper, exclude_min=not domain.upper_open, allow_nan=False, allow_infinity=False)
+        above = st.floats(
+            min_value=domain.upper, exclude_min=not domain.upper_open, allow_nan=False, allow_infinity=False
+        )
         options.append(above.filter(lambda x: x <= domain.upper + 1e6))
     if domain.integer:
         options.append(st.just(max(domain.lower, 0.0) + 1.5))
@@ -110,8 +115,10 @@ def valid_params(draw: st.DrawFn, bound: Bound | str, names: tuple[str, ...] | N
     filtering by the bound's own dry run) when a joint constraint fails.
     """
     b = _bound(bound)
-    chosen = names if names is not None else tuple(
-        p.name for p in b.parameters if p.default is None or not p.default.free_symbols
+    chosen = (
+        names
+        if names is not None
+        else tuple(p.name for p in b.parameters if p.default is None or not p.default.free_symbols)
     )
     out = {name: draw(domain_values(b.parameter_map[name].domain, MODERATE.get(name))) for name in chosen}
     from stl_bounds.errors import ParameterError

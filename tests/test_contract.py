@@ -50,7 +50,7 @@ def test_latex_renders(bound_id: str) -> None:
     b = stl_bounds.get(bound_id)
     parser = MathTextParser("path")
     for text in [b.latex(), b.latex(with_defaults=True), *b.term_latex().values()]:
-        assert text and "\\" in text or text.replace(" ", "").isalnum() or text
+        assert (text and "\\" in text) or text.replace(" ", "").isalnum() or text
         parser.parse(f"${text}$")  # raises ValueError if mathtext cannot typeset it
 
 
@@ -81,6 +81,24 @@ def test_unknown_parameter_is_rejected(bound_id: str) -> None:
         stl_bounds.get(bound_id).evaluate(nonsense=1.0)
 
 
+def _input_sensitivity(b: stl_bounds.Bound, params: dict[str, float], term: str) -> float:
+    """How much the exact term moves when each input moves by one float64 ulp (its condition).
+
+    Float64 cannot do better than the rounding of its inputs, so near cancellation
+    (e.g. m* = n (C/(c1 a) - 2) with C ~ 2 c1 a) the agreement is judged against it.
+    """
+    base = b.evaluate(precision="mp", dps=40, **params).terms[term]
+    total = mpmath.mpf(0)
+    for name, x in params.items():
+        nudged = float(np.nextafter(x, np.inf))
+        try:
+            moved = b.evaluate(precision="mp", dps=40, **{**params, name: nudged}).terms[term]
+        except ParameterError:  # nudged out of the domain (integers, closed ends)
+            continue
+        total += abs(moved - base)
+    return float(total)
+
+
 @pytest.mark.parametrize("bound_id", IDS)
 @given(data=st.data())
 def test_float64_agrees_with_mpmath(bound_id: str, data: st.DataObject) -> None:
@@ -93,7 +111,10 @@ def test_float64_agrees_with_mpmath(bound_id: str, data: st.DataObject) -> None:
     ref = b.evaluate(precision="mp", dps=40, **params)
     for name, value in fast.terms.items():
         exact = ref.terms[name]
-        assert abs(value - exact) <= 1e-9 * abs(exact) + 1e-300, (name, value, exact)
+        error = abs(value - exact)
+        if error <= 1e-10 * abs(exact) + 1e-290:  # below 1e-290 float64 has no relative precision left
+            continue
+        assert error <= 1e-10 * abs(exact) + 64 * _input_sensitivity(b, params, name), (name, value, exact)
 
 
 @pytest.mark.parametrize("bound_id", IDS)

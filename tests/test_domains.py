@@ -41,7 +41,7 @@ def test_rejects(bad: object) -> None:
 def test_open_ends_and_integers() -> None:
     with pytest.raises(ParameterError):
         OPEN.validate("delta", 0.0)
-    with pytest.raises(ParameterError, match="integer >= 1; got 2.5"):
+    with pytest.raises(ParameterError, match=r"integer >= 1; got 2\.5"):
         COUNT.validate("n", [1, 2.5])
     assert COUNT.validate("n", 3) == 3.0
     np.testing.assert_array_equal(COUNT.validate("n", [1, 2, 3]), [1.0, 2.0, 3.0])

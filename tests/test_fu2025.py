@@ -59,7 +59,8 @@ def test_thm2_is_thm1_with_transformer_constant() -> None:
 
 
 def test_thm1_limit_closed_form() -> None:
-    """C1: lim_i B_i = c1 M (1-lam) eps/(1-rho) + stability + sampling + c4 sqrt(lam n)(beta + (1-lam) M g/(n(1-rho))) sqrt(L)."""
+    """C1: lim_i B_i = c1 M (1-lam) eps/(1-rho) + stability + sampling
+    + c4 sqrt(lam n) (beta + (1-lam) M g/(n (1-rho))) sqrt(L)."""
     b = stl_bounds.get("fu2025.thm1")
     p = {"M": 1.0, "lam": 0.2, "n": 300.0, "delta": 0.05, "eps": 0.03, "kappa": 1.1, "g": 2.0}
     lim = b.limit_in_generations()
@@ -79,7 +80,6 @@ def test_thm1_limit_closed_form() -> None:
 
 def test_optimal_m_is_sympys_critical_point() -> None:
     m_star, curvature, _ = solve_optimal_m()
-    n, a, c1, C = sp.symbols("n a c_1 C", positive=True)
     names = {s.name: s for s in m_star.free_symbols}
     assert sp.simplify(m_star - names["n"] * (names["C"] / (names["c_1"] * names["a"]) - 2)) == 0
     # registered expression equals the solve result (with C = c3 sqrt(log 1/delta)) where positive

@@ -31,7 +31,7 @@ def exact_points(expr: sp.Expr, seed: int = 0, count: int = 5) -> list[dict[sp.S
         point = {}
         for s in expr.free_symbols:
             if s.is_integer:
-                point[s] = sp.Integer(int(rng.integers(0, 12)))
+                point[s] = sp.Integer(int(rng.integers(1, 12)))
             else:
                 point[s] = sp.Rational(int(rng.integers(1, 97)), 101)
         points.append(point)

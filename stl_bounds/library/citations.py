@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from stl_bounds.bound import Citation
 
-FU2025 = "Fu, Wang, Chen, Tian, Tao, A Theoretical Perspective: How to Prevent Model Collapse in Self-consuming Training Loops, ICLR 2025"
+FU2025 = (
+    "Fu, Wang, Chen, Tian, Tao, A Theoretical Perspective: How to Prevent Model Collapse "
+    "in Self-consuming Training Loops, ICLR 2025"
+)
 FU2025_ARXIV = "arXiv:2502.18865v1"
 
 
@@ -15,4 +18,6 @@ def fu2025(location: str, theory: str) -> Citation:
 
 def theory(location: str, theory_section: str) -> Citation:
     """A lemma proved in THEORY itself (standard facts on total variation)."""
-    return Citation(paper="stl-bounds THEORY (standard total-variation facts)", location=location, theory=theory_section)
+    return Citation(
+        paper="stl-bounds THEORY (standard total-variation facts)", location=location, theory=theory_section
+    )
