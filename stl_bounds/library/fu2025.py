@@ -21,7 +21,7 @@ sampling terms when ε = a/√(n+m); obtained with ``sympy.solve``.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import sympy as sp
 
@@ -81,7 +81,10 @@ def _thm_derivation(bound_id: str) -> Derivation:
     steps = [
         Step("bound with Δ_{i-1}, γ_n^{i-1} as parameters", sp.Eq(sp.Symbol("B_i"), bound.expr)),
         Step("Δ_{i-1} from L4 and γ_n^{i-1} from L5 substituted", sp.Eq(sp.Symbol("B_i"), bound.expr_with_defaults)),
-        Step("limit i -> oo for rho = (1-lambda)*kappa < 1 (sympy.limit)", sp.Eq(sp.Symbol("B_oo"), bound.limit_in_generations())),
+        Step(
+            "limit i -> oo for rho = (1-lambda)*kappa < 1 (sympy.limit)",
+            sp.Eq(sp.Symbol("B_oo"), bound.limit_in_generations()),
+        ),
     ]
     return Derivation(bound_id, tuple(steps), bound.limit_in_generations())
 
@@ -113,7 +116,9 @@ THM1 = register(
         monotone=_THM_MONOTONE
         + (
             Monotonicity("n", "nonincreasing", term="sampling", source="THEORY §6.1 C3"),
-            Monotonicity("n", "nonincreasing", term="recursive_stability", given=_N_AT_LEAST_3, source="THEORY §6.1 C3"),
+            Monotonicity(
+                "n", "nonincreasing", term="recursive_stability", given=_N_AT_LEAST_3, source="THEORY §6.1 C3"
+            ),
             Monotonicity("n", "nonincreasing", term="stability", given=_N_AT_LEAST_3, source="THEORY §6.1 C3"),
         ),
         derivation=lambda: _thm_derivation("fu2025.thm1"),
@@ -180,7 +185,7 @@ def optimal_m_objective() -> tuple[sp.Expr, sp.Expr]:
     return objective, sp.simplify(objective)
 
 
-@lru_cache(maxsize=None)
+@cache
 def solve_optimal_m() -> tuple[sp.Expr, sp.Expr, sp.Expr]:
     """m* by ``sympy.solve`` on dB/dm = 0, with the second derivative there.
 
@@ -203,7 +208,9 @@ def _optimal_m_derivation() -> Derivation:
         Step("simplified", simplified),
         Step("critical point: sympy.solve(dB/dm = 0, m)", sp.Eq(sp.Symbol("m^*"), m_star)),
         Step("second derivative at m* (positive when C > c1*a)", curvature),
-        Step("interior optimum iff m* > 0, i.e. C > 2*c1*a; otherwise m* = 0", sp.Eq(sp.Symbol("m^*"), sp.Max(m_star, 0))),
+        Step(
+            "interior optimum iff m* > 0, i.e. C > 2*c1*a; otherwise m* = 0", sp.Eq(sp.Symbol("m^*"), sp.Max(m_star, 0))
+        ),
     )
     return Derivation("fu2025.optimal_m", steps, m_star)
 
@@ -216,7 +223,9 @@ OPTIMAL_M = register(
     Bound(
         id="fu2025.optimal_m",
         title="optimal number m* of synthetic points next to n real points",
-        citation=fu2025("optimal synthetic data size (Section on how much synthetic data), reconstructed", "THEORY §4.3"),
+        citation=fu2025(
+            "optimal synthetic data size (Section on how much synthetic data), reconstructed", "THEORY §4.3"
+        ),
         fidelity="derived",
         assumptions=(
             "generator learning error ε = a/√(n+m) (decreasing with its data)",

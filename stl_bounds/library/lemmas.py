@@ -30,7 +30,9 @@ def affine_derivation(bound_id: str, rho: sp.Expr, c: sp.Expr, registered: sp.Ex
         Step("recurrence (x_0 = " + sp.sstr(c) + ")", sol.recurrence),
         Step("closed form by sympy.rsolve", sp.Eq(sp.Symbol("x_i"), sol.closed_form)),
         Step(
-            "registered (unrolled) form, proved equal to the closed form" if sol.agrees else "MISMATCH with closed form",
+            "registered (unrolled) form, proved equal to the closed form"
+            if sol.agrees
+            else "MISMATCH with closed form",
             sp.Eq(sp.Symbol("x_i"), registered),
         ),
         Step("critical case rho = 1 (sympy.limit)", sp.Eq(sp.Symbol("x_i"), sp.factor(sol.critical))),
