@@ -127,6 +127,17 @@ class Bound:
         run ``rsolve``/``limit`` and are too slow for import time).
     kind
         ``"bound"`` (an upper bound, ≤ or ≲) or ``"identity"`` (an exact value).
+    m_alias
+        Whether ``m`` may replace ``lam`` via λ = n/(n+m) (THEORY §1, "n real + m
+        synthetic"); off where n already counts every point of a fit.
+    limit
+        Zero-argument callable giving lim over generations when the generic
+        :func:`stl_bounds.limits.limit_in_generations` does not apply (e.g. the
+        fixed point of a 2×2 linear recursion whose ρ is a spectral radius).
+    trivial_at
+        For an upper bound: the value at or above which it holds trivially and
+        says nothing (M for a gap of a loss in [0, M], 1 for a total variation);
+        evaluation reports ``diagnostics["vacuous"]``.
     notes
         Footnotes printed with the statement.
     """
@@ -144,6 +155,9 @@ class Bound:
     monotone: tuple[Monotonicity, ...] = ()
     derivation: Callable[[], Derivation] | None = field(default=None, compare=False)
     kind: Literal["bound", "identity"] = "bound"
+    m_alias: bool = True
+    limit: Callable[[], sp.Expr] | None = field(default=None, compare=False)
+    trivial_at: sp.Expr | None = None
     notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -192,7 +206,7 @@ class Bound:
     def accepts_m(self) -> bool:
         """Whether ``m`` (synthetic count) may replace ``lam`` via λ = n/(n+m)."""
         names = self.parameter_names
-        return "lam" in names and "n" in names and "m" not in names
+        return self.m_alias and "lam" in names and "n" in names and "m" not in names
 
     # --- numeric evaluation ---------------------------------------------
     def evaluate(self, *, precision: Literal["float64", "mp"] = "float64", dps: int = 50, **params: Any) -> Result:
@@ -220,6 +234,8 @@ class Bound:
 
     def limit_in_generations(self) -> sp.Expr | None:
         """lim_{i→∞} of the bound, symbolically, when ρ < 1 (THEORY §6.1 C1)."""
+        if self.limit is not None:
+            return self.limit()
         from stl_bounds.limits import limit_in_generations
 
         return limit_in_generations(self)

@@ -32,6 +32,12 @@ Three inverse problems are solved:
 * :func:`best_lambda`: the λ minimizing :math:`F` (bounded ``minimize_scalar``
   after a grid), which can be interior (C3).
 
+Values of the calibrated quantity that the bound's joint constraints reject (e.g.
+"λn must be an integer", THEORY §5.2) count as infeasible; when the constraints
+leave only the lattice λ = k/n, the lattice is scanned and the answer is exact;
+:func:`min_n` needs the allowed n to form a range.  For a bound counted in fits
+(``t = i + 1``, THEORY §5) the horizon G means t = 1, ..., G + 1.
+
 ``scipy.optimize`` is imported inside the functions, so ``import stl_bounds``
 stays light.
 """
@@ -41,21 +47,27 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
 import numpy as np
 import sympy as sp
 
-from stl_bounds.bound import Bound
+from stl_bounds.bound import Bound, substitute_defaults
 from stl_bounds.errors import CalibrationError, EvaluationError, ParameterError
-from stl_bounds.limits import closed_form
+from stl_bounds.evaluation import numeric_modules
 from stl_bounds.registry import get
 from stl_bounds.result import json_number
-from stl_bounds.special import NUMPY_FUNCTIONS, GeometricSum
 
-__all__ = ["Calibration", "best_lambda", "generations_limit", "min_lambda", "min_n", "sup_over_generations"]
+__all__ = [
+    "Calibration",
+    "best_lambda",
+    "generations_limit",
+    "min_lambda",
+    "min_n",
+    "sup_over_generations",
+]
 
 #: Generations evaluated explicitly when ``horizon=None`` (the tail comes from the limit).
 DENSE_GENERATIONS = 32
@@ -127,18 +139,6 @@ def _expression_defaults(bound: Bound) -> frozenset[str]:
     return frozenset(p.name for p in bound.parameters if p.default is not None and p.default.free_symbols)
 
 
-def _with_defaults_in(expr: sp.Expr, bound: Bound, defaulted: frozenset[str]) -> sp.Expr:
-    """``expr`` with the expression defaults of ``defaulted`` substituted (repeatedly: they may nest)."""
-    mapping = {p.symbol: p.default for p in bound.parameters if p.name in defaulted}
-    for _ in range(len(mapping) + 1):
-        new = expr.xreplace(mapping)
-        if new == expr:
-            break
-        expr = new
-    return expr
-
-
-@cache
 def generations_limit(bound: Bound, defaulted: frozenset[str] | None = None) -> sp.Expr | None:
     r""":math:`\lim_{i\to\infty} B_i` symbolically, valid where :math:`\rho < 1` (THEORY §6.1 C1).
 
@@ -148,7 +148,7 @@ def generations_limit(bound: Bound, defaulted: frozenset[str] | None = None) -> 
         A registered bound.
     defaulted
         Parameters whose expression defaults are substituted (e.g. ``shift`` from
-        L4); ``None`` means all of them, i.e. ``bound.expr_with_defaults``.
+        L4); ``None`` means all of them, i.e. ``bound.limit_in_generations()``.
 
     Returns
     -------
@@ -157,47 +157,38 @@ def generations_limit(bound: Bound, defaulted: frozenset[str] | None = None) -> 
 
     Notes
     -----
-    With every default substituted this is ``bound.limit_in_generations()``.
-    Where that raises ``NotImplementedError`` (``stl_bounds.limits`` leaves the
-    base of :math:`\rho^i` as an unsimplified rational function of :math:`u`
-    after solving :math:`\rho = 1/(1+u)` for κ, and Gruntz cannot sign its
-    logarithm), and for a subset of defaults, the same computation is done
-    here term by term, with the base of every :math:`\mathrm{geom}(\rho, k)`
-    factored so that it reads :math:`1/(1+u)`.  The limit of the sum is the
-    sum of the limits, each finite for :math:`\rho < 1`.
+    For a proper subset (the user supplied, say, ``shift``), the limit is
+    ``limit_in_generations`` of an unregistered copy of the bound in which the
+    other expression defaults are dropped, so that their symbols stay free: the
+    one symbolic code path of :mod:`stl_bounds.limits` serves both cases.
     """
     if bound.generation is None:
         return None
-    if defaulted is None or defaulted == _expression_defaults(bound):
-        try:
-            return bound.limit_in_generations()
-        except NotImplementedError:
-            defaulted = _expression_defaults(bound)
-    gen = bound.parameter_map[bound.generation].symbol
-    rho = bound.growth_rate
-    u = sp.Symbol("u", positive=True)
-    if rho is not None and rho.free_symbols:
-        names = {s.name: s for s in rho.free_symbols}
-        pick = names.get("kappa") or names.get("lambda") or sorted(rho.free_symbols, key=str)[0]
-        (solution,) = sp.solve(sp.Eq(rho, 1 / (1 + u)), pick)
-    limits = []
-    for _, term in bound.terms:
-        expr = _with_defaults_in(term, bound, defaulted).subs(gen, gen + 1)
-        if gen not in expr.free_symbols:
-            limits.append(expr)
-        elif rho is None or not rho.free_symbols:
-            limits.append(sp.factor(sp.limit(closed_form(expr), gen, sp.oo)))
-        else:
-            at_u = expr.subs(pick, solution).replace(GeometricSum, lambda r, k: GeometricSum(sp.factor(r), k))
-            limits.append(sp.factor(sp.limit(closed_form(at_u), gen, sp.oo).subs(u, 1 / rho - 1)))
-    return sp.Add(*limits)
+    if defaulted is None or frozenset(defaulted) == _expression_defaults(bound):
+        return bound.limit_in_generations()
+    kept = _expression_defaults(bound) - frozenset(defaulted)
+    parameters = tuple(replace(p, default=None) if p.name in kept else p for p in bound.parameters)
+    return replace(bound, parameters=parameters).limit_in_generations()
 
 
 @cache
 def _limit_function(bound: Bound, defaulted: frozenset[str]) -> Callable[..., Any]:
-    expr = generations_limit(bound, defaulted)
+    """The lambdified limit; :class:`CalibrationError` where sympy cannot take it in closed form."""
+    advice = f"sympy could not take lim_(i→∞) B_i of {bound.id} in closed form; pass a finite horizon"
+    try:
+        expr = generations_limit(bound, defaulted)
+    except NotImplementedError as exc:
+        raise CalibrationError(f"{advice} ({exc})") from exc
+    if expr.has(sp.Limit, sp.Sum):
+        raise CalibrationError(f"{advice} (got {sp.sstr(expr)})")
     args = tuple(p.symbol for p in bound.parameters)
-    return sp.lambdify(args, expr, modules=[NUMPY_FUNCTIONS, "scipy", "numpy"])
+    return sp.lambdify(args, expr, modules=numeric_modules([expr]))
+
+
+@cache
+def _constraint_functions(bound: Bound) -> tuple[Callable[..., Any], ...]:
+    args = tuple(p.symbol for p in bound.parameters)
+    return tuple(sp.lambdify(args, c.condition, modules=[np]) for c in bound.constraints)
 
 
 # --- the forward map -----------------------------------------------------------
@@ -217,26 +208,60 @@ class _Forward:
     uses it to break ties on the plateau where generation 0 dominates.
     """
 
-    def __init__(self, bound: Bound, quantity: str | None, horizon: int | None, fixed: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        bound: Bound,
+        quantity: str | None,
+        horizon: int | None,
+        fixed: Mapping[str, Any],
+        reference: Mapping[str, float],
+    ) -> None:
         self.bound = bound
         self.quantity = quantity
         self.horizon = horizon
         self.fixed = dict(fixed)
+        self.reference = dict(reference)
         self.generations = _generation_grid(bound, horizon)
         defaulted = _expression_defaults(bound) - set(fixed) - {quantity}
         self.limit = (
             _limit_function(bound, frozenset(defaulted)) if horizon is None and bound.generation is not None else None
         )
 
-    def __call__(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def valid(self, q: np.ndarray) -> np.ndarray:
+        """Which values of q the bound accepts: their domain and the joint constraints (e.g. λn an integer)."""
         q = np.atleast_1d(np.asarray(q, dtype=float))
+        if self.quantity is None:
+            return np.ones(q.shape, dtype=bool)
+        ok = self.bound.parameter_map[self.quantity].domain.contains(q)
+        if not self.bound.constraints:
+            return ok
+        values = dict(self.reference)
+        values[self.quantity] = q
+        if self.quantity == "n" and "m" in self.fixed:
+            values["lam"] = q / (q + float(self.fixed["m"]))
+        args = [np.asarray(values.get(p.name, np.nan), dtype=float) for p in self.bound.parameters]
+        with np.errstate(all="ignore"):
+            for condition in _constraint_functions(self.bound):
+                ok = ok & np.broadcast_to(np.asarray(condition(*args), dtype=bool), q.shape)
+        return ok
+
+    def __call__(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(sup over all generations, sup over generations after the first); +inf where q is not allowed."""
+        q = np.atleast_1d(np.asarray(q, dtype=float))
+        ok = self.valid(q)
+        first, later = np.full(q.shape, math.inf), np.full(q.shape, math.inf)
+        if ok.any():
+            first[ok], later[ok] = self._safe_grid(q[ok])
+        return first, later
+
+    def _safe_grid(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         try:
             return self._grid(q)
         except EvaluationError:
             # float64 overflow somewhere on the grid: redo point by point, +inf where it fails.
             if q.size == 1:
                 return np.array([math.inf]), np.array([math.inf])
-            parts = [self(q[k : k + 1]) for k in range(q.size)]
+            parts = [self._safe_grid(q[k : k + 1]) for k in range(q.size)]
             return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
     def scalar(self, q: float) -> float:
@@ -265,7 +290,7 @@ class _Forward:
     def _tail(self, result: Any, value: np.ndarray) -> np.ndarray:
         """:math:`\\sup_{i > 32} B_i`: the limit where ρ < 1, +inf where ρ ≥ 1 and B_i grows."""
         shape = (value.shape[0], 1)
-        args = [result.params.get(p.name, np.nan) for p in self.bound.parameters]
+        args = [np.asarray(result.params.get(p.name, np.nan), dtype=float) for p in self.bound.parameters]
         with np.errstate(all="ignore"):
             lim = np.broadcast_to(np.asarray(self.limit(*args), dtype=float), shape)[:, 0]
         if self.bound.growth_rate is None:
@@ -323,12 +348,23 @@ def _resolved(bound: Bound, fixed: Mapping[str, Any], quantity: str | None, valu
     return {k: float(v) for k, v in bound.check(**probe).items()}
 
 
+def _reference(bound: Bound, fixed: Mapping[str, Any], quantity: str | None, candidates: Any) -> dict[str, float]:
+    """The dry run at the first candidate value of q that the bound accepts (raises the first error if none)."""
+    errors: list[ParameterError] = []
+    for value in candidates:
+        try:
+            return _resolved(bound, fixed, quantity, value)
+        except ParameterError as exc:
+            errors.append(exc)
+    raise errors[0]
+
+
 def _depends_on_generation(bound: Bound, name: str) -> bool:
     """Whether the default of ``name`` (nested defaults substituted) involves the generation index."""
     p = bound.parameter_map[name]
     if bound.generation is None or p.default is None:
         return False
-    expr = _with_defaults_in(p.default, bound, _expression_defaults(bound))
+    expr = substitute_defaults(p.default, bound.parameters)
     return bound.parameter_map[bound.generation].symbol in expr.free_symbols
 
 
@@ -344,7 +380,9 @@ def _used_params(bound: Bound, fixed: Mapping[str, Any], quantity: str, value: f
     return out
 
 
-def _sup_note(horizon: int | None) -> str:
+def _sup_note(bound: Bound, horizon: int | None) -> str:
+    if bound.generation is None:
+        return "no generation index: the bound itself is the supremum"
     if horizon is None:
         return (
             f"sup over all i: max of B_i for i = 0..{DENSE_GENERATIONS} and of the symbolic limit i → ∞ "
@@ -376,8 +414,8 @@ def sup_over_generations(bound_id: str, *, horizon: int | None = None, **params:
         For invalid parameters or horizon.
     """
     bound, fixed = _setup(bound_id, None, horizon, params)
-    _resolved(bound, fixed, None, None)
-    return _Forward(bound, None, horizon, fixed).scalar(0.0)
+    reference = _resolved(bound, fixed, None, None)
+    return _Forward(bound, None, horizon, fixed, reference).scalar(0.0)
 
 
 # --- root finding --------------------------------------------------------------------
@@ -419,21 +457,47 @@ def _safe_crossing(f: Callable[[float], float], lo: float, hi: float, target: fl
     return hi, method, notes
 
 
-def _lam_grid(fwd: _Forward) -> np.ndarray:
+def _chunk(fwd: _Forward) -> int:
+    """Values of q per grid evaluation, so that (q, i) grids stay within :data:`GRID_BUDGET`."""
     width = 1 if fwd.generations is None else fwd.generations.size
-    size = LAM_GRID if LAM_GRID * width <= GRID_BUDGET else max(33, GRID_BUDGET // width)
-    return np.linspace(0.0, 1.0, size)
+    return max(1, GRID_BUDGET // width)
 
 
-def _floor_note(fwd: _Forward, q: float) -> str:
-    """Say so when the supremum at ``q`` comes from the first generation and that one does not depend on q."""
-    first, later = fwd(np.array([q]))
-    if fwd.generations is None or first[0] <= later[0]:
+def _scan(fwd: _Forward, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``fwd`` on a long vector of q, in chunks."""
+    size = _chunk(fwd)
+    parts = [fwd(q[k : k + size]) for k in range(0, q.size, size)]
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def _lam_candidates(fwd: _Forward) -> tuple[np.ndarray, bool]:
+    """The λ values to scan, and whether they are a lattice (no root finding between them).
+
+    Normally a uniform grid of :data:`LAM_GRID` points (fewer for long horizons).  When
+    the bound's constraints reject most of it but accept λ = k/n (e.g. "λn must be an
+    integer", THEORY §5.2), the lattice k = 0..n is scanned instead: the answer is exact.
+    """
+    grid = np.linspace(0.0, 1.0, min(LAM_GRID, max(33, _chunk(fwd))))
+    if fwd.valid(grid).mean() >= 0.5 or "n" not in fwd.reference:
+        return grid, False
+    n = int(fwd.reference["n"])
+    lattice = np.arange(n + 1, dtype=float) / n
+    if fwd.valid(lattice).any():
+        return lattice, True
+    return grid, False
+
+
+def _floor_note(fwd: _Forward, grid: np.ndarray, k: int, sup: np.ndarray) -> str:
+    """Say so when sup_i B_i at ``grid[k]`` is the first generation's bound and that one does not depend on q."""
+    if fwd.generations is None:
         return ""
-    generation0 = _Forward(fwd.bound, fwd.quantity, 0, fwd.fixed)(_lam_grid(fwd))[0]
-    if np.ptp(generation0) == 0:
-        return f" — attained at the first generation, which does not depend on {fwd.quantity}: a floor"
-    return " — attained at the first generation"
+    first = _scan(_Forward(fwd.bound, fwd.quantity, 0, fwd.fixed, fwd.reference), grid)[0]
+    allowed = np.isfinite(first)
+    if allowed[k] and np.ptp(first[allowed]) == 0 and sup[k] <= first[k] * (1 + 1e-12):
+        return (
+            f" = the first generation's bound, which does not depend on {fwd.quantity}: no {fwd.quantity} goes below it"
+        )
+    return ""
 
 
 # --- public inverse problems -----------------------------------------------------------
@@ -474,26 +538,30 @@ def min_lambda(bound_id: str, target: float, *, horizon: int | None = None, **pa
     """
     target = _check_target(target)
     bound, fixed = _setup(bound_id, "lam", horizon, params)
-    _resolved(bound, fixed, "lam", 0.5)
-    fwd = _Forward(bound, "lam", horizon, fixed)
-    grid = _lam_grid(fwd)
-    sup, _ = fwd(grid)
+    fwd = _Forward(bound, "lam", horizon, fixed, _reference(bound, fixed, "lam", (1.0, 0.5)))
+    grid, lattice = _lam_candidates(fwd)
+    sup, _ = _scan(fwd, grid)
     feasible = sup <= target
-    notes = [_sup_note(horizon)]
+    notes = [_sup_note(bound, horizon)]
     if not feasible.any():
-        k = int(np.nanargmin(sup))
+        k = int(np.argmin(sup))
         raise CalibrationError(
             f"no lam in [0, 1] reaches target {target:g} for {bound_id} "
-            f"(smallest sup_i B_i is {sup[k]:.4g} at lam={grid[k]:.4g}{_floor_note(fwd, grid[k])})"
+            f"(smallest sup_i B_i is {sup[k]:.4g} at lam={grid[k]:.4g}{_floor_note(fwd, grid, k, sup)})"
         )
     k = int(np.argmax(feasible))
-    scan = f"grid scan ({grid.size} points on [0, 1])"
-    if k == 0:
-        value, method = 0.0, scan
+    if lattice:
+        value = float(grid[k])
+        method = (
+            f"scan of the {grid.size} values lam = k/n, k = 0..n (the only ones the constraints of {bound_id} allow)"
+        )
+        notes.append("exact answer on the lattice lam = k/n")
+    elif k == 0:
+        value, method = 0.0, f"grid scan ({grid.size} points on [0, 1])"
         notes.append("target met already at lam = 0: no real data needed")
     else:
         value, how, extra = _safe_crossing(fwd.scalar, float(grid[k - 1]), float(grid[k]), target)
-        method = f"{scan} + {how}"
+        method = f"grid scan ({grid.size} points on [0, 1]) + {how}"
         notes += extra
         notes.append("sup_i B_i is not monotone in lam (THEORY §6.1 C3): the first feasible grid cell was searched")
     achieved = fwd.scalar(value)
@@ -558,8 +626,12 @@ def min_n(
     if isinstance(n_max, (bool, np.bool_)) or not isinstance(n_max, numbers.Real) or not n_min <= n_max < math.inf:
         raise ParameterError(f"n_max must be a finite number >= {n_min}; got {n_max!r}")
     n_top = math.floor(n_max)
-    _resolved(bound, fixed, "n", float(n_min))
-    fwd = _Forward(bound, "n", horizon, fixed)
+    starts = np.arange(n_min, min(n_min + 64, n_top) + 1, dtype=float)
+    fwd = _Forward(bound, "n", horizon, fixed, _reference(bound, fixed, "n", starts))
+    allowed = fwd.valid(starts)
+    if not allowed.any():
+        raise CalibrationError(f"the constraints of {bound_id} reject every n in [{n_min}, {starts[-1]:g}]")
+    n_min = int(starts[np.argmax(allowed)])
     decades = max(math.log10(n_top / n_min), 0.0)
     grid = np.unique(
         np.concatenate(
@@ -570,11 +642,17 @@ def min_n(
             ]
         )
     )
-    sup, _ = fwd(grid)
+    rejected = ~fwd.valid(grid)
+    if rejected.any():
+        raise CalibrationError(
+            f"the constraints of {bound_id} reject n={grid[np.argmax(rejected)]:g} but allow n={n_min}: "
+            f"min_n needs every n from {n_min} on ({'; '.join(c.message for c in bound.constraints)})"
+        )
+    sup, _ = _scan(fwd, grid)
     feasible = sup <= target
-    notes = [_sup_note(horizon)]
+    notes = [_sup_note(bound, horizon)]
     if not feasible.any():
-        k = int(np.nanargmin(sup))
+        k = int(np.argmin(sup))
         raise CalibrationError(
             f"no n in [{n_min}, {n_top:g}] reaches target {target:g} for {bound_id} "
             f"(smallest sup_i B_i is {sup[k]:.4g} at n={grid[k]:.6g})"
@@ -640,15 +718,14 @@ def best_lambda(bound_id: str, *, horizon: int | None = None, **params: Any) -> 
     from scipy.optimize import minimize_scalar
 
     bound, fixed = _setup(bound_id, "lam", horizon, params)
-    _resolved(bound, fixed, "lam", 0.5)
-    fwd = _Forward(bound, "lam", horizon, fixed)
-    grid = _lam_grid(fwd)
-    sup, later = fwd(grid)
+    fwd = _Forward(bound, "lam", horizon, fixed, _reference(bound, fixed, "lam", (1.0, 0.5)))
+    grid, lattice = _lam_candidates(fwd)
+    sup, later = _scan(fwd, grid)
     if not np.isfinite(sup).any():
         raise CalibrationError(f"sup_i B_i is infinite for every lam in [0, 1] for {bound_id}; nothing to minimize")
     best = float(np.min(sup))
     ties = sup <= best + 1e-12 * abs(best)
-    notes = [_sup_note(horizon)]
+    notes = [_sup_note(bound, horizon)]
     if ties.sum() > 1:
         k = int(np.argmin(np.where(ties, later, np.inf)))
         run_lo, run_hi = k, k
@@ -658,7 +735,7 @@ def best_lambda(bound_id: str, *, horizon: int | None = None, **params: Any) -> 
             run_hi += 1
         notes.append(
             f"sup_i B_i is flat at its minimum {best:.6g} for lam in [{grid[run_lo]:.4g}, {grid[run_hi]:.4g}]"
-            f"{_floor_note(fwd, grid[k])}; reported the lam minimizing the sup over the later generations"
+            f"{_floor_note(fwd, grid, k, sup)}; reported the lam minimizing the sup over the later generations"
         )
 
         def objective(x: float) -> float:
@@ -672,13 +749,18 @@ def best_lambda(bound_id: str, *, horizon: int | None = None, **params: Any) -> 
             return fwd.scalar(x)
 
         current = float(sup[k])
-    a, b = float(grid[max(k - 1, 0)]), float(grid[min(k + 1, grid.size - 1)])
     value = float(grid[k])
-    refined = minimize_scalar(objective, bounds=(a, b), method="bounded", options={"xatol": 1e-10})
-    x = float(refined.x)
-    if objective(x) < current and fwd.scalar(x) <= best + 1e-12 * abs(best):
-        value = x
-    method = f"grid scan ({grid.size} points on [0, 1]) + bounded minimize_scalar on [{a:.6g}, {b:.6g}]"
+    if lattice:
+        method = (
+            f"scan of the {grid.size} values lam = k/n, k = 0..n (the only ones the constraints of {bound_id} allow)"
+        )
+    else:
+        a, b = float(grid[max(k - 1, 0)]), float(grid[min(k + 1, grid.size - 1)])
+        refined = minimize_scalar(objective, bounds=(a, b), method="bounded", options={"xatol": 1e-10})
+        x = float(refined.x)
+        if objective(x) < current and fwd.scalar(x) <= best + 1e-12 * abs(best):
+            value = x
+        method = f"grid scan ({grid.size} points on [0, 1]) + bounded minimize_scalar on [{a:.6g}, {b:.6g}]"
     if value <= 1e-9 or value >= 1 - 1e-9:
         notes.append("optimum at the edge of [0, 1]")
     else:

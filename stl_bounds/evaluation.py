@@ -41,11 +41,21 @@ _M = CATALOG["m"]
 _RAISE = {"over": "raise", "invalid": "raise", "divide": "raise", "under": "ignore"}
 
 
-def _modules(exprs: list[sp.Expr], mp: bool) -> list[Any]:
+def numeric_modules(exprs: list[sp.Expr], mp: bool = False) -> list[Any]:
+    """``lambdify`` modules for ``exprs``: numpy (+ scipy.special when a Gamma-type
+    function appears) or mpmath, with the numeric forms of :mod:`stl_bounds.special`.
+
+    Module objects, not names: ``modules="numpy"`` makes sympy run
+    ``from numpy import *``, which costs a tenth of a second at every start.
+    """
     if mp:
         return [MPMATH_FUNCTIONS, "mpmath"]
-    needs_scipy = any(e.has(sp.loggamma, sp.polygamma, sp.gamma) for e in exprs)
-    return [NUMPY_FUNCTIONS, "scipy", "numpy"] if needs_scipy else [NUMPY_FUNCTIONS, "numpy"]
+    if any(e.has(sp.loggamma, sp.polygamma, sp.gamma) for e in exprs):
+        import scipy
+        import scipy.special  # lambdify's SciPy printer imports from it
+
+        return [NUMPY_FUNCTIONS, scipy, np]
+    return [NUMPY_FUNCTIONS, np]
 
 
 def _args(bound: Bound) -> tuple[sp.Symbol, ...]:
@@ -61,12 +71,17 @@ def _substituted(bound: Bound, exprs: list[sp.Expr], defaulted: frozenset[str]) 
 
 @dataclass(frozen=True)
 class Kernel:
-    """One lambdified pass: ``fn(*args) -> [*terms, value, *defaults, rho?]``."""
+    """One lambdified pass: ``fn(*args) -> [*terms, value, *defaults, rho?, trivial?]``."""
 
     fn: Callable[..., list[Any]]
     n_terms: int
     defaults: tuple[str, ...]
     has_growth: bool
+    has_trivial: bool
+
+    @property
+    def n_outputs(self) -> int:
+        return self.n_terms + 1 + len(self.defaults) + int(self.has_growth) + int(self.has_trivial)
 
 
 @cache
@@ -81,20 +96,21 @@ def kernel(bound: Bound, defaulted: frozenset[str], mp: bool = False) -> Kernel:
     names = tuple(p.name for p in bound.parameters if p.name in defaulted)
     defaults = [bound.parameter_map[n].default for n in names]
     growth = [] if bound.growth_rate is None else [bound.growth_rate]
-    outputs = _substituted(bound, terms + [sp.Add(*terms)] + defaults + growth, defaulted)
-    fn = sp.lambdify(_args(bound), outputs, modules=_modules(outputs, mp), cse=not mp)
-    return Kernel(fn, len(terms), names, bool(growth))
+    trivial = [] if bound.trivial_at is None else [bound.trivial_at]
+    outputs = _substituted(bound, [*terms, sp.Add(*terms), *defaults, *growth, *trivial], defaulted)
+    fn = sp.lambdify(_args(bound), outputs, modules=numeric_modules(outputs, mp), cse=not mp)
+    return Kernel(fn, len(terms), names, bool(growth), bool(trivial))
 
 
 @cache
 def _lam_from_m(bound: Bound) -> Callable[..., Any]:
     n = CATALOG["n"].symbol
-    return sp.lambdify(_args(bound), n / (n + _M.symbol), modules="numpy")
+    return sp.lambdify(_args(bound), n / (n + _M.symbol), modules=[np])
 
 
 @cache
 def _constraints(bound: Bound) -> tuple[tuple[Callable[..., Any], str], ...]:
-    return tuple((sp.lambdify(_args(bound), c.condition, modules="numpy"), c.message) for c in bound.constraints)
+    return tuple((sp.lambdify(_args(bound), c.condition, modules=[np]), c.message) for c in bound.constraints)
 
 
 def _validated(bound: Bound, params: Mapping[str, Any]) -> tuple[dict[str, Any], frozenset[str]]:
@@ -193,9 +209,13 @@ def evaluate(bound: Bound, params: Mapping[str, Any], *, precision: str = "float
     for j, name in enumerate(k.defaults):
         values[name] = outputs[k.n_terms + 1 + j]
     diagnostics: dict[str, Any] = {"precision": precision}
+    extra = k.n_terms + 1 + len(k.defaults)
     if k.has_growth:
-        rho = outputs[-1]
+        rho = outputs[extra]
         diagnostics["rho"] = rho if np.ndim(rho) else float(rho)
+    if k.has_trivial:
+        vacuous = np.asarray(value >= outputs[-1])
+        diagnostics["vacuous"] = vacuous if vacuous.ndim else bool(vacuous)
     return Result(bound.id, bound.fidelity, values, value, terms, diagnostics)
 
 
@@ -231,7 +251,7 @@ def _run_chunked(k: Kernel, argvals: list[Any], shape: tuple[int, ...], size: in
     ndim = len(shape)
     padded = [np.reshape(v, (1,) * (ndim - np.ndim(v)) + np.shape(v)) if np.ndim(v) else v for v in argvals]
     sliced = [np.ndim(v) > 0 and np.shape(v)[0] > 1 for v in padded]
-    n_out = k.n_terms + 1 + len(k.defaults) + int(k.has_growth)
+    n_out = k.n_outputs
     buf = np.empty((n_out,) + shape)
     rows = max(1, CHUNK * shape[0] // size)
 

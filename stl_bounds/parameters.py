@@ -53,10 +53,13 @@ class Parameter:
     default: sp.Expr | None = None
 
     def default_text(self) -> str:
-        """The default as text, e.g. ``0.5`` or ``1/n``."""
+        """The default as text in parameter names, e.g. ``0.5`` or ``1/n``."""
         if self.default is None:
             return "required"
-        return str(self.default)
+        if not self.default.free_symbols:
+            return f"{float(self.default):g}"
+        by_name = {s: sp.Symbol(_NAME_OF.get(s, s.name)) for s in self.default.free_symbols}
+        return str(self.default.xreplace(by_name))
 
 
 def _p(name: str, latex: str, domain: Domain, description: str, **assumptions: bool) -> Parameter:
@@ -108,6 +111,9 @@ CATALOG: dict[str, Parameter] = {
         _p("w", "w", Domain(0.0, 1.0, lower_open=True), "weight of the real estimate"),
     ]
 }
+
+
+_NAME_OF: dict[sp.Symbol, str] = {p.symbol: p.name for p in CATALOG.values()}
 
 
 def symbol(name: str) -> sp.Symbol:

@@ -15,15 +15,18 @@ from stl_bounds.errors import UnknownIdError
 
 __all__ = ["LIBRARY_MODULES", "all_bounds", "get", "list_ids", "register"]
 
-#: Modules whose import registers the built-in bounds.
-LIBRARY_MODULES = (
-    "stl_bounds.library.lemmas",
-    "stl_bounds.library.stability",
-    "stl_bounds.library.fu2025",
-    "stl_bounds.library.gaussian",
-    "stl_bounds.library.regression",
-    "stl_bounds.library.icl",
-)
+#: Modules whose import registers the built-in bounds, by id prefix (importing
+#: only the owner of an id keeps a one-bound CLI call fast).
+LIBRARY_MODULES: dict[str, str] = {
+    "lemma.": "stl_bounds.library.lemmas",
+    "bousquet2002.": "stl_bounds.library.stability",
+    "bkz2020.": "stl_bounds.library.stability",
+    "li2023.": "stl_bounds.library.stability",
+    "fu2025.": "stl_bounds.library.fu2025",
+    "gauss.": "stl_bounds.library.gaussian",
+    "regression.": "stl_bounds.library.regression",
+    "icl.": "stl_bounds.library.icl",
+}
 
 _REGISTRY: dict[str, Bound] = {}
 _loaded = False
@@ -38,15 +41,11 @@ def register(bound: Bound) -> Bound:
     return bound
 
 
-def _load() -> None:
+def _load_all() -> None:
     global _loaded
     if not _loaded:
-        for module in LIBRARY_MODULES:
-            try:
-                importlib.import_module(module)
-            except ModuleNotFoundError as exc:
-                if exc.name != module:  # a real missing dependency, not a module still to be written
-                    raise
+        for module in dict.fromkeys(LIBRARY_MODULES.values()):
+            importlib.import_module(module)
         _loaded = True
 
 
@@ -58,10 +57,14 @@ def get(bound_id: str) -> Bound:
     UnknownIdError
         With the closest registered ids as suggestions.
     """
-    _load()
+    if bound_id not in _REGISTRY and isinstance(bound_id, str):
+        owner = next((m for prefix, m in LIBRARY_MODULES.items() if bound_id.startswith(prefix)), None)
+        if owner is not None:
+            importlib.import_module(owner)
     try:
         return _REGISTRY[bound_id]
     except (KeyError, TypeError):
+        _load_all()
         close = difflib.get_close_matches(str(bound_id), list(_REGISTRY), n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else "; see `stl-bounds list`"
         raise UnknownIdError(f"unknown id {bound_id!r}{hint}") from None
@@ -69,7 +72,7 @@ def get(bound_id: str) -> Bound:
 
 def list_ids() -> list[str]:
     """All registered ids, sorted."""
-    _load()
+    _load_all()
     return sorted(_REGISTRY)
 
 

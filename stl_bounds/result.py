@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import mpmath
 import numpy as np
 
 __all__ = ["REGIMES", "Result", "classify_regime", "json_number"]
@@ -29,8 +30,11 @@ def json_number(x: float) -> float | str:
     """A float for JSON: finite values as they are, divergence spelled out.
 
     JSON has no NaN/Infinity, so ``inf`` becomes the string ``"inf"`` (and
-    ``-inf``/``nan`` likewise): divergence is encoded explicitly.
+    ``-inf``/``nan`` likewise): divergence is encoded explicitly.  An mpmath
+    value too large for a float becomes its decimal string (e.g. ``"5.7e+600"``).
     """
+    if isinstance(x, mpmath.mpf) and mpmath.isfinite(x) and not math.isfinite(float(x)):
+        return mpmath.nstr(x, 17)  # a finite high-precision value beyond float64: keep it, as a decimal string
     x = float(x)
     if math.isfinite(x):
         return x
@@ -86,13 +90,11 @@ class Result:
         values = np.reshape(self.value, size)
         terms = {k: np.broadcast_to(v, self.shape).reshape(size) for k, v in self.terms.items()}
         diags = {k: v for k, v in self.diagnostics.items() if np.ndim(v) == 0}
-        rhos = self.diagnostics.get("rho")
-        rho_flat = None if rhos is None else np.broadcast_to(rhos, self.shape).reshape(size)
+        per_point = {k: np.broadcast_to(v, self.shape).reshape(size) for k, v in self.diagnostics.items() if np.ndim(v)}
         out = []
         for j in range(size):
             d = dict(diags)
-            if rho_flat is not None:
-                d["rho"] = float(rho_flat[j])
+            d.update({k: v[j].item() for k, v in per_point.items()})
             out.append(
                 Result(
                     id=self.id,
@@ -122,7 +124,11 @@ class Result:
 
 
 def _plain(v: Any) -> Any:
-    if isinstance(v, (float, int, np.floating, np.integer)) and not isinstance(v, bool):
+    if isinstance(v, mpmath.mpf):
+        return json_number(v)
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, (float, int, np.floating, np.integer)):
         f = float(v)
         if f.is_integer() and abs(f) < 2**53:
             return int(f)

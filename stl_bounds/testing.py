@@ -121,6 +121,9 @@ def valid_params(draw: st.DrawFn, bound: Bound | str, names: tuple[str, ...] | N
         else tuple(p.name for p in b.parameters if p.default is None or not p.default.free_symbols)
     )
     out = {name: draw(domain_values(b.parameter_map[name].domain, MODERATE.get(name))) for name in chosen}
+    if "lam" in out and "n" in out and draw(st.booleans()):
+        # λ on the lattice j/n half of the time: loops that pool λn real points need λn integral (THEORY §5.2)
+        out["lam"] = draw(st.integers(0, int(out["n"]))) / out["n"]
     from stl_bounds.errors import ParameterError
 
     try:

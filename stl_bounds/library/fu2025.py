@@ -111,6 +111,7 @@ THM1 = register(
             param("shift", eps * GeometricSum(RHO, i)),
         ),
         terms=thm1_terms(beta, shift, gamma),
+        trivial_at=M,
         generation="i",
         growth_rate=RHO,
         monotone=_THM_MONOTONE
@@ -156,6 +157,7 @@ THM2 = register(
             *_CONSTANTS,
         ),
         terms=thm1_terms(K / n, eps * GeometricSum(RHO, i), K / n * GeometricSum(RHO, i)),
+        trivial_at=M,
         generation="i",
         growth_rate=RHO,
         monotone=_THM_MONOTONE

@@ -41,6 +41,7 @@ BOUSQUET2002 = register(
             ("stability", 2 * beta),
             ("concentration", (4 * n * beta + M) * sp.sqrt(LOG_INV_DELTA / (2 * n))),
         ),
+        trivial_at=M,
         monotone=(Monotonicity("beta", "nondecreasing"), Monotonicity("M", "nondecreasing")),
         notes=("vacuous unless β_n = o(1/√n).",),
     )
@@ -62,6 +63,7 @@ BKZ2020 = register(
             ("stability", c * beta * sp.log(n) * LOG_INV_DELTA),
             ("sampling", c * M * sp.sqrt(LOG_INV_DELTA / n)),
         ),
+        trivial_at=M,
         monotone=(Monotonicity("beta", "nondecreasing"), Monotonicity("M", "nondecreasing")),
         notes=("a rate statement (≲): the absolute constant c is a parameter.",),
     )

@@ -1,0 +1,28 @@
+"""The README's Python examples are executed (STYLE: the README example is itself a test)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
+
+
+def test_readme_has_python_examples() -> None:
+    assert BLOCKS
+
+
+@pytest.mark.parametrize("index", range(len(BLOCKS)))
+def test_readme_python_block_runs(index: int, capsys: pytest.CaptureFixture[str]) -> None:
+    exec(compile(BLOCKS[index], f"README.md[python block {index}]", "exec"), {"__name__": "readme"})
+    assert capsys.readouterr().out  # every example prints something a reader can compare
+
+
+def test_readme_states_the_ci_test_command() -> None:
+    ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
+    command = 'python3 -m pytest -m "not slow"'
+    assert command in README.read_text(encoding="utf-8")
+    assert command in ci

@@ -1,0 +1,15 @@
+"""Monte Carlo verification of stl-bounds (THEORY §6).
+
+Simulators of the self-consuming loops of THEORY §5 live in the modules
+``gaussian``, ``regression``, ``tv``, ``downstream`` and ``coupling``; the
+verification campaigns that judge them against the registry live in
+:mod:`verification.campaigns` and are run by :func:`run` (the API behind
+``stl-bounds verify``)::
+
+    import verification
+    results = verification.run(["closed_forms"], seed=0, workers=2, out="verify-out")
+"""
+
+from verification.runner import run
+
+__all__ = ["run"]

@@ -1,0 +1,5 @@
+"""``python -m verification verify ...`` (see :mod:`verification.cli`)."""
+
+from verification.cli import main
+
+raise SystemExit(main())

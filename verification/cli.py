@@ -1,0 +1,122 @@
+"""The ``verify`` subcommand: a thin shell over :func:`verification.run` (STYLE habit 7).
+
+::
+
+    stl-bounds verify [CAMPAIGN ...] [--replicates R] [--seed S] [--workers W]
+                      [--out DIR] [--resume] [--quick | --full]
+                      [--executor inprocess|process|dask] [--scheduler ADDRESS]
+
+Progress bars go to stderr, the summary table to stdout.  Exit status: 0 when
+every check passes, 1 when a check fails, 2 on bad input (one-line message, no
+traceback; nothing is computed), 130 when interrupted (finished chunks are
+kept: rerun with ``--resume``).
+
+The main CLI registers the subcommand with :func:`add_verify_parser` (on its
+subparsers) or :func:`configure_verify_parser` (on a parser it made); both set
+``handler=run_verify`` on the parsed namespace.  :func:`main` is a standalone
+entry (``python -m verification verify ...``) built on the same parser.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Sequence
+
+from stl_bounds.errors import StlBoundsError
+from verification.campaign import MODES
+from verification.campaigns import names
+from verification.executors import EXECUTORS
+from verification.report import REPORT_FILE, RESULTS_FILE, summary_table
+from verification.runner import DEFAULT_OUT, run
+
+__all__ = ["HELP", "add_verify_parser", "configure_verify_parser", "main", "run_verify"]
+
+PROG = "stl-bounds verify"
+
+
+HELP = "run the Monte Carlo verification campaigns of THEORY §6"
+
+
+def add_verify_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``verify`` on ``subparsers``; the namespace gets ``handler=run_verify``."""
+    configure_verify_parser(subparsers.add_parser("verify", help=HELP, description=HELP))
+
+
+def configure_verify_parser(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``verify`` to ``p`` (and ``handler=run_verify`` to its namespace)."""
+    p.epilog = (
+        f"Writes chunks/, results.json and report.md to the output folder. Campaigns: {', '.join(names())} "
+        "(default: all). Exit codes: 0 all checks pass, 1 a check fails, 2 bad input, 130 interrupted "
+        "(rerun with --resume)."
+    )
+    p.add_argument("campaigns", nargs="*", metavar="CAMPAIGN", help="campaigns to run (default: all)")
+    p.add_argument(
+        "--replicates", type=int, default=None, metavar="R", help="replicates per task (default: the mode's)"
+    )
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="root seed (default 0)")
+    p.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, metavar="W", help="worker processes (default: CPU count)"
+    )
+    p.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help=f"output folder (default {DEFAULT_OUT}/)")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted run from its saved chunks")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--quick", dest="mode", action="store_const", const="quick", help="fast run (default)")
+    mode.add_argument(
+        "--full", dest="mode", action="store_const", const="full", help="enough replicates for tight intervals"
+    )
+    p.add_argument("--executor", default="process", choices=EXECUTORS, help="where chunks run (default process)")
+    p.add_argument(
+        "--scheduler", default=None, metavar="ADDRESS", help="dask scheduler address (default: a LocalCluster)"
+    )
+    p.add_argument(
+        "--chunk-size", type=int, default=None, metavar="C", help="replicates per chunk (default: the campaign's)"
+    )
+    p.add_argument("--no-progress", dest="progress", action="store_false", default=None, help="no progress bars")
+    p.set_defaults(handler=run_verify, mode=MODES[0])
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    """Handle ``stl-bounds verify``: run, print the summary, return the exit status."""
+    start = time.perf_counter()
+    try:
+        document = run(
+            args.campaigns or None,
+            replicates=args.replicates,
+            seed=args.seed,
+            workers=args.workers,
+            out=args.out,
+            resume=args.resume,
+            mode=args.mode,
+            executor=args.executor,
+            scheduler=args.scheduler,
+            chunk_size=args.chunk_size,
+            progress=args.progress,
+        )
+    except StlBoundsError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(
+            f"{PROG}: interrupted; finished chunks are saved in {args.out}/chunks; "
+            "rerun the same command with --resume to continue",
+            file=sys.stderr,
+        )
+        return 130
+    sys.stdout.write(summary_table(document))
+    print(f"wrote {os.path.join(args.out, RESULTS_FILE)} and {os.path.join(args.out, REPORT_FILE)}")
+    print(f"{PROG}: finished in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+    return 0 if document["passed"] else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Standalone entry: ``python -m verification verify ...`` (same parser as the main CLI)."""
+    parser = argparse.ArgumentParser(prog="stl-bounds")
+    add_verify_parser(parser.add_subparsers(dest="command", required=True))
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return args.handler(args)

@@ -1,0 +1,205 @@
+r"""Statistics of the Monte Carlo verification (THEORY §6.2–6.5).
+
+Every interval here is a frequentist statement about a Monte Carlo estimate:
+
+* :class:`Moments` — count, mean and centred sum of squares of a sample, merged
+  chunk by chunk in a fixed order (Chan, Golub, LeVeque 1983), so the pooled
+  mean and standard error do not depend on how the replicates were split
+  among workers;
+* :func:`zscore` and :func:`bonferroni_threshold` — the closed-form test of
+  THEORY §6.2: :math:`z = (\bar X - \mu)/\mathrm{SE}`, pass iff
+  :math:`|z| < \Phi^{-1}(1 - \alpha/(2k))`;
+* :func:`median_of_means` — a robust estimate for heavy-tailed quantities
+  (THEORY §6.2) from block means;
+* :func:`slope` — least-squares slope with a Student-t confidence interval
+  (``scipy.stats.linregress``), for the rate checks of THEORY §6.4–6.5;
+* :func:`upper_quantile` — the empirical (1 − δ)-quantile of THEORY §6.4.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+__all__ = [
+    "Estimate",
+    "Moments",
+    "Slope",
+    "bonferroni_threshold",
+    "median_of_means",
+    "slope",
+    "upper_quantile",
+    "zscore",
+]
+
+
+@dataclass(frozen=True)
+class Moments:
+    """Sufficient statistics of a sample for its mean and standard error.
+
+    Attributes
+    ----------
+    count
+        Number of replicates :math:`N`.
+    mean
+        :math:`\\bar x`, elementwise over the trailing shape (e.g. one value per fit).
+    m2
+        :math:`\\sum_r (x_r - \\bar x)^2`, elementwise.
+    """
+
+    count: int
+    mean: np.ndarray
+    m2: np.ndarray
+
+    @classmethod
+    def of(cls, samples: np.ndarray) -> Moments:
+        """Moments of ``samples`` along axis 0 (replicates first)."""
+        x = np.asarray(samples, dtype=float)
+        mean = x.mean(axis=0)
+        return cls(int(x.shape[0]), mean, ((x - mean) ** 2).sum(axis=0))
+
+    def merge(self, other: Moments) -> Moments:
+        r"""Pooled moments of two disjoint samples.
+
+        Notes
+        -----
+        Chan et al.'s update: with :math:`\delta = \bar y - \bar x`,
+        :math:`\bar z = \bar x + \delta N_y/N`,
+        :math:`M_2 = M_{2,x} + M_{2,y} + \delta^2 N_x N_y / N`.  Floating point
+        makes the result depend on the order of merging; callers merge chunks in
+        chunk order so that it does not depend on the number of workers.
+        """
+        n = self.count + other.count
+        delta = other.mean - self.mean
+        mean = self.mean + delta * (other.count / n)
+        m2 = self.m2 + other.m2 + delta**2 * (self.count * other.count / n)
+        return Moments(n, mean, m2)
+
+    @classmethod
+    def pool(cls, parts: Sequence[Moments]) -> Moments:
+        """Merge ``parts`` left to right (chunk order)."""
+        total = parts[0]
+        for part in parts[1:]:
+            total = total.merge(part)
+        return total
+
+    @property
+    def se(self) -> np.ndarray:
+        r"""Standard error of the mean, :math:`\sqrt{M_2/(N-1)}/\sqrt N`."""
+        return np.sqrt(self.m2 / (self.count - 1) / self.count)
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form (lists; see :func:`verification.report.jsonable` for non-finite values)."""
+        return {"count": self.count, "mean": np.asarray(self.mean).tolist(), "m2": np.asarray(self.m2).tolist()}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Moments:
+        """Inverse of :meth:`to_dict`."""
+        return cls(int(d["count"]), np.asarray(d["mean"], dtype=float), np.asarray(d["m2"], dtype=float))
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A Monte Carlo estimate (elementwise over the trailing shape) with its
+    standard error and the estimator used."""
+
+    value: np.ndarray
+    se: np.ndarray
+    method: str
+
+
+@dataclass(frozen=True)
+class Slope:
+    """A least-squares slope with a two-sided confidence interval."""
+
+    value: float
+    stderr: float
+    low: float
+    high: float
+    level: float
+    points: int
+
+    def to_dict(self) -> dict[str, float]:
+        """JSON-ready form."""
+        return {
+            "slope": self.value,
+            "stderr": self.stderr,
+            "ci_low": self.low,
+            "ci_high": self.high,
+            "level": self.level,
+            "points": self.points,
+        }
+
+
+def zscore(mean: np.ndarray, se: np.ndarray, exact: np.ndarray) -> np.ndarray:
+    r""":math:`z = (\bar X - \mu)/\mathrm{SE}` (THEORY §6.2).
+
+    Where the standard error is 0 (a quantity without randomness) the z-score
+    is 0 if the estimate equals the exact value and ``inf`` otherwise.
+    """
+    mean, se, exact = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (mean, se, exact)))
+    diff = mean - exact
+    out = np.where(diff == 0.0, 0.0, np.inf)
+    positive = se > 0
+    out[positive] = diff[positive] / se[positive]
+    return out
+
+
+def bonferroni_threshold(alpha: float, k: int) -> float:
+    r"""Two-sided normal threshold :math:`\Phi^{-1}(1 - \alpha/(2k))` for ``k`` tests at family level ``alpha``."""
+    return float(stats.norm.isf(alpha / (2 * k)))
+
+
+def median_of_means(block_means: np.ndarray) -> Estimate:
+    r"""Median of block means with an asymptotic standard error (THEORY §6.2, heavy tails).
+
+    Parameters
+    ----------
+    block_means
+        Means of K blocks of equally many replicates, along axis 0.
+
+    Notes
+    -----
+    For K blocks the median of the block means has standard error
+    :math:`\sqrt{\pi/2}\, s_b/\sqrt K` asymptotically (block means are nearly
+    normal by the CLT), with :math:`s_b` the standard deviation of the block
+    means, estimated robustly by the normalized median absolute deviation
+    (``scipy.stats.median_abs_deviation(scale="normal")``) so that one extreme
+    block does not inflate it.  For a skewed quantity the median of block means
+    is biased by :math:`O(\gamma s/b)` (skewness γ, block size b) while its
+    standard error is :math:`O(s/\sqrt{Kb})`: blocks must be long
+    (:math:`b \gg K\gamma^2`) for the interval to be honest.
+    """
+    b = np.asarray(block_means, dtype=float)
+    k = b.shape[0]
+    spread = stats.median_abs_deviation(b, axis=0, scale="normal")
+    return Estimate(np.median(b, axis=0), math.sqrt(math.pi / 2) * spread / math.sqrt(k), f"median of {k} block means")
+
+
+def slope(x: np.ndarray, y: np.ndarray, *, level: float = 0.95) -> Slope:
+    """Least-squares slope of ``y`` on ``x`` with a Student-t interval at ``level``.
+
+    Uses ``scipy.stats.linregress``; the interval is
+    ``slope ± t_{(1+level)/2, N-2} · stderr``.  Needs at least 3 points.
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    fit = stats.linregress(x, y)
+    half = float(stats.t.ppf(0.5 + level / 2, x.size - 2)) * float(fit.stderr)
+    return Slope(
+        float(fit.slope), float(fit.stderr), float(fit.slope) - half, float(fit.slope) + half, level, int(x.size)
+    )
+
+
+def upper_quantile(samples: np.ndarray, delta: float) -> np.ndarray:
+    r"""Empirical :math:`(1-\delta)`-quantile along axis 0 (inverse of the empirical CDF).
+
+    The smallest sample value :math:`q` with :math:`\hat F(q) \ge 1 - \delta`
+    (``method="inverted_cdf"``): a value the sample itself exceeds with
+    frequency at most δ.
+    """
+    return np.quantile(np.asarray(samples, dtype=float), 1.0 - delta, axis=0, method="inverted_cdf")
