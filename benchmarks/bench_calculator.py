@@ -48,7 +48,7 @@ RANGES: dict[str, tuple[float, float, bool]] = {  # name: (low, high, integer)
     "c3": (0.5, 2.0, False),
     "c4": (0.5, 2.0, False),
 }
-GRID_SIZES = (4, 5, 5, 3, 3, 3, 4, 2, 5, 2, 2, 2, 2)  # product 1,036,800 points
+GRID_SIZES = (4, 5, 3, 3, 3, 3, 4, 2, 5, 2, 2, 2, 2)  # product 1,036,800 points
 
 
 def scattered(points: int, seed: int = 0) -> dict[str, np.ndarray]:

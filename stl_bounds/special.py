@@ -47,6 +47,14 @@ class GeometricSum(sp.Function):
     def _eval_rewrite_as_Pow(self, rho: sp.Expr, k: sp.Expr, **kwargs: Any) -> sp.Expr:
         return (1 - rho**k) / (1 - rho)
 
+    def _eval_evalf(self, prec: int) -> sp.Expr | None:
+        rho, k = self.args
+        if not (rho.is_number and k.is_number):
+            return None
+        if sp.Eq(rho, 1) is sp.true:
+            return k._eval_evalf(prec)
+        return ((1 - rho**k) / (1 - rho))._eval_evalf(prec)
+
     def _eval_is_nonnegative(self) -> bool | None:
         rho, k = self.args
         if rho.is_nonnegative and k.is_nonnegative:

@@ -26,3 +26,21 @@ def test_readme_states_the_ci_test_command() -> None:
     command = 'python3 -m pytest -m "not slow"'
     assert command in README.read_text(encoding="utf-8")
     assert command in ci
+
+
+COMMANDS = [
+    line.split("  #")[0].strip()
+    for block in re.findall(r"```bash\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
+    for line in block.splitlines()
+    if line.startswith("stl-bounds ")
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_readme_cli_example_runs(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    import shlex
+
+    from stl_bounds.cli import main
+
+    assert main(shlex.split(command)[1:]) == 0
+    assert capsys.readouterr().out
