@@ -29,7 +29,7 @@ def test_readme_states_the_ci_test_command() -> None:
 
 
 COMMANDS = [
-    line.split("  #")[0].strip()
+    line.split(" #")[0].strip()
     for block in re.findall(r"```bash\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
     for line in block.splitlines()
     if line.startswith("stl-bounds ")
