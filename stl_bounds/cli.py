@@ -413,3 +413,20 @@ register_command(
         epilog=CALIBRATE_HELP,
     )
 )
+
+
+def _configure_verify(p: argparse.ArgumentParser) -> None:
+    from verification.cli import configure_verify_parser
+
+    configure_verify_parser(p)
+
+
+def _run_verify(args: argparse.Namespace) -> int:
+    from verification.cli import run_verify
+
+    return run_verify(args)
+
+
+register_command(
+    Command("verify", "run the Monte Carlo verification campaigns of THEORY §6", _configure_verify, _run_verify)
+)

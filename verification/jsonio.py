@@ -28,6 +28,16 @@ __all__ = ["TEMP_SUFFIX", "atomic_write", "canonical", "dumps", "jsonable"]
 TEMP_SUFFIX = ".partial"
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+#: Mode of written files: what ``open`` would give (mkstemp's temporary files are private, 0600).
+FILE_MODE = 0o666 & ~_umask()
+
+
 def jsonable(obj: Any) -> Any:
     """``obj`` with numpy arrays and scalars as lists and numbers, non-finite floats as strings.
 
@@ -68,6 +78,7 @@ def atomic_write(path: Path, text: str) -> None:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -7,7 +7,7 @@ z-thresholds are Bonferroni over all tests of the campaign at family level
 
 * **collapse** (Gaussian ``replace``, both estimators, n = 10, T = 30n fits):
   :math:`\hat\sigma_T < 10^{-2}\sigma` on at least 90% of trajectories — the
-  one-sided lower (1 − α) Clopper–Pearson bound of that fraction is ≥ 0.9.
+  one-sided lower (1 − α/k) Clopper–Pearson bound of that fraction is ≥ 0.9.
 * **linear growth** (Gaussian ``replace``, unbiased, n = 100, T = 50, and
   regression ``replace``, T = 20 rows, d = 4): the per-trajectory least-squares
   fit :math:`Y_t \approx a + b t + c t^2` of the error :math:`Y_t` has
@@ -145,13 +145,13 @@ def judge(tasks_: Sequence[TaskData]) -> Outcome:
         record: dict[str, Any] = {}
         if claim == "collapse":
             hits = sum(c["collapsed"] for c in task.chunks)
-            low = stats.binomtest(hits, task.replicates, COLLAPSE_SHARE).proportion_ci(1 - 2 * ALPHA).low
+            low = stats.binomtest(hits, task.replicates, COLLAPSE_SHARE).proportion_ci(1 - 2 * ALPHA / k).low
             checks.append(
                 Check(
                     f"C7.collapse.{label}",
                     bool(low >= COLLAPSE_SHARE),
                     f"σ̂_T < {COLLAPSE_LEVEL:g}σ on ≥ {COLLAPSE_SHARE:.0%} of trajectories "
-                    f"(one-sided {1 - ALPHA:.1%} Clopper–Pearson lower bound)",
+                    f"(one-sided 1 − α/k Clopper–Pearson lower bound, α = {ALPHA:g}, k = {k})",
                     {"share_collapsed": hits / task.replicates, "lower_bound": float(low)},
                 )
             )
