@@ -28,6 +28,10 @@ CAMPAIGN = "shift_recursion"
 SMALL = {"replicates": 16, "chunk_size": 4, "seed": 11}  # 4 chunks per task, 40 in all
 ARGS = [CAMPAIGN, "--replicates", "16", "--chunk-size", "4", "--seed", "11", "--no-progress"]
 N_CHUNKS = 40
+# The kill tests need a run that cannot finish between its second chunk and the signal: 320 chunks.
+LONG = {"replicates": 64, "chunk_size": 2, "seed": 11}
+LONG_ARGS = [CAMPAIGN, "--replicates", "64", "--chunk-size", "2", "--seed", "11", "--no-progress"]
+LONG_CHUNKS = 320
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +40,14 @@ def reference_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("reference")
     verification.run([CAMPAIGN], out=out, executor="inprocess", workers=1, **SMALL)
     return out
+
+
+@pytest.fixture(scope="module")
+def long_reference(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """results.json of an uninterrupted in-process run of the long setting."""
+    out = tmp_path_factory.mktemp("long-reference")
+    verification.run([CAMPAIGN], out=out, executor="inprocess", workers=1, **LONG)
+    return (out / "results.json").read_bytes()
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +74,7 @@ def test_dask_local_cluster_gives_identical_results(tmp_path: Path, reference: b
 
 
 def _start(out: Path, *extra: str) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", "verification", "verify", *ARGS, "--workers", "2", "--out", str(out), *extra]
+    cmd = [sys.executable, "-m", "verification", "verify", *LONG_ARGS, "--workers", "2", "--out", str(out), *extra]
     return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
 
 
@@ -74,26 +86,26 @@ def _wait_for_chunks(proc: subprocess.Popen[bytes], out: Path, count: int) -> No
         time.sleep(0.01)
 
 
-def test_resume_after_sigkill_is_byte_identical(tmp_path: Path, reference: bytes) -> None:
+def test_resume_after_sigkill_is_byte_identical(tmp_path: Path, long_reference: bytes) -> None:
     proc = _start(tmp_path)
     _wait_for_chunks(proc, tmp_path, 2)
     os.killpg(proc.pid, signal.SIGKILL)  # the run's own process group: the runner and its workers
     proc.wait()
-    assert not (tmp_path / "results.json").exists() and len(chunk_files(tmp_path)) < N_CHUNKS
-    assert main(["verify", *ARGS, "--out", str(tmp_path), "--executor", "inprocess"]) == 2  # no --resume
-    assert main(["verify", *ARGS, "--out", str(tmp_path), "--resume", "--workers", "2"]) == 0
-    assert (tmp_path / "results.json").read_bytes() == reference
+    assert not (tmp_path / "results.json").exists() and len(chunk_files(tmp_path)) < LONG_CHUNKS
+    assert main(["verify", *LONG_ARGS, "--out", str(tmp_path), "--executor", "inprocess"]) == 2  # no --resume
+    assert main(["verify", *LONG_ARGS, "--out", str(tmp_path), "--resume", "--workers", "2"]) == 0
+    assert (tmp_path / "results.json").read_bytes() == long_reference
 
 
-def test_sigint_keeps_chunks_and_resume_completes(tmp_path: Path, reference: bytes) -> None:
+def test_sigint_keeps_chunks_and_resume_completes(tmp_path: Path, long_reference: bytes) -> None:
     proc = _start(tmp_path)
     _wait_for_chunks(proc, tmp_path, 2)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err.decode()
     assert "--resume" in err.decode()
-    assert main(["verify", *ARGS, "--out", str(tmp_path), "--resume", "--executor", "inprocess"]) == 0
-    assert (tmp_path / "results.json").read_bytes() == reference
+    assert main(["verify", *LONG_ARGS, "--out", str(tmp_path), "--resume", "--executor", "inprocess"]) == 0
+    assert (tmp_path / "results.json").read_bytes() == long_reference
 
 
 @pytest.fixture

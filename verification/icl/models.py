@@ -53,11 +53,6 @@ def _rmm(z: torch.Tensor, mat: torch.Tensor) -> torch.Tensor:
     return torch.bmm(z.reshape(z.shape[0], -1, z.shape[-1]), mat).reshape(*z.shape[:-1], mat.shape[-1])
 
 
-def _vm(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """Batched ``a @ b`` for tiny matrices, as a broadcast product and a sum (faster than many tiny bmm on CPU)."""
-    return (a.unsqueeze(-1) * b.unsqueeze(-3)).sum(-2)
-
-
 @dataclass(frozen=True)
 class LSA:
     """Linear self-attention with ``layers`` layers on inputs of dimension ``d``."""
@@ -84,8 +79,8 @@ class LSA:
         """Output tokens for ``z`` of shape ``(R, ..., T, d+1)`` (context = first ``n_ctx`` rows)."""
         for layer in range(self.layers):
             zc = z[..., :n_ctx, :]
-            gram = _vm(zc.transpose(-1, -2), zc)  # Z_c^T Z_c, by associativity: (Z Q Z_c^T) Z_c = Z Q (Z_c^T Z_c)
-            z = z + _rmm(_vm(_rmm(z, params["Q"][:, layer]), gram), params["P"][:, layer]) / n_ctx
+            gram = zc.transpose(-1, -2) @ zc  # Z_c^T Z_c, by associativity: (Z Q Z_c^T) Z_c = Z Q (Z_c^T Z_c)
+            z = z + _rmm(_rmm(z, params["Q"][:, layer]) @ gram, params["P"][:, layer]) / n_ctx
         return z
 
     def project(self, params: Params) -> None:
@@ -129,8 +124,8 @@ class SoftmaxTransformer:
             zc_t = z[..., :n_ctx, :].transpose(-1, -2)
             update = torch.zeros_like(z)
             for h in range(self.heads):
-                attn = torch.softmax(_vm(_rmm(z, w[h]), zc_t), dim=-1)  # (R, ..., T, n_ctx)
-                update = update + _rmm(_vm(attn, zc_t.transpose(-1, -2)), v[h])
+                attn = torch.softmax(_rmm(z, w[h]) @ zc_t, dim=-1)  # (R, ..., T, n_ctx)
+                update = update + _rmm(attn @ zc_t.transpose(-1, -2), v[h])
             z = z + update / self.heads
         return z
 
