@@ -27,7 +27,6 @@ ROOT = Path(__file__).resolve().parents[1]
 CAMPAIGN = "shift_recursion"
 SMALL = {"replicates": 16, "chunk_size": 4, "seed": 11}  # 4 chunks per task, 40 in all
 ARGS = [CAMPAIGN, "--replicates", "16", "--chunk-size", "4", "--seed", "11", "--no-progress"]
-N_CHUNKS = 40
 # The kill tests need a run that cannot finish between its second chunk and the signal: 320 chunks.
 LONG = {"replicates": 64, "chunk_size": 2, "seed": 11}
 LONG_ARGS = [CAMPAIGN, "--replicates", "64", "--chunk-size", "2", "--seed", "11", "--no-progress"]
