@@ -81,6 +81,8 @@ def wishart(df: int, chol: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     with Z a ν × d standard normal matrix. In 1-D, :math:`W = \sigma^2\chi^2_\nu`.
     """
     replicates, d, _ = chol.shape
+    if d == 1 and df >= 1:  # 1-D: σ²χ²_ν, the same draws as the Bartlett branch below, without the matmuls
+        return chol * chol * rng.chisquare(df, size=(replicates, 1))[:, :, None]
     if df >= d:
         factor = np.zeros((replicates, d, d))
         below = np.tril_indices(d, -1)
@@ -257,6 +259,8 @@ def _validate(
 
 
 def _cholesky(cov: np.ndarray, t: int) -> np.ndarray:
+    if cov.shape[-1] == 1 and np.all(cov > 0):
+        return np.sqrt(cov)  # 1-D: the Cholesky factor is the standard deviation
     try:
         return np.linalg.cholesky(cov)
     except np.linalg.LinAlgError as exc:
