@@ -74,7 +74,16 @@ def test_dask_local_cluster_gives_identical_results(tmp_path: Path, reference: b
 
 def _start(out: Path, *extra: str) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "verification", "verify", *LONG_ARGS, "--workers", "2", "--out", str(out), *extra]
-    return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    return subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        # a test runner started in the background inherits SIGINT ignored, and Python then keeps it
+        # ignored: give the run the default disposition so that it sees Ctrl-C as a user would
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
 
 
 def _wait_for_chunks(proc: subprocess.Popen[bytes], out: Path, count: int) -> None:

@@ -11,7 +11,8 @@ Prompts carry N context pairs and a query; λN context labels are real
   at :math:`x_k`, given the prompt's generation-(i−1) context, plus fresh noise
   (:func:`relabel`).  The query's label, the training target, is real in a
   proportion λ of the prompts (the first round(λB) of every batch of B, or of
-  the pool) and synthetic in the others, so that the targets too are a λ-mixture.  For an LSA at its optimum this is the linear recursion
+  the pool) and synthetic in the others, so that the targets too are a λ-mixture.
+  For an LSA at its optimum this is the linear recursion
   :math:`y^{(i)} = \frac1N X\Gamma X_c^\top y^{(i-1)}_c + \xi^{(i)}` on the
   synthetic rows — the kind of recursion of §5.5.
 
@@ -79,10 +80,10 @@ class LoopConfig:
     generations: int = 5
     regime: str = "reused"
     pool: int = 4096
-    steps: int = 600
+    steps: int = 500
     batch: int = 128
-    lr: float = 0.03
-    lr_final: float = 0.0003
+    lr: float = 0.1
+    lr_final: float = 0.001
     eval_prompts: int = 2000
     n_real: int = field(init=False)
 
@@ -97,7 +98,7 @@ class LoopConfig:
             raise ParameterError(f"regime must be one of {', '.join(REGIMES)}; got {self.regime!r}")
 
     def real_mask(self, prompts: int) -> torch.Tensor:
-        """Labels that stay real, ``(prompts, N+1)``: the first λN context pairs; the query of the first round(λ·prompts)."""
+        """Labels kept real, ``(prompts, N+1)``: the first λN context pairs, the query of the first round(λ·prompts)."""
         mask = torch.zeros((prompts, self.N + 1), dtype=torch.bool)
         mask[:, : self.n_real] = True
         mask[: round(self.lam * prompts), self.N] = True
@@ -145,6 +146,8 @@ class LoopRecord:
         Whether the generation's training diverged (non-finite loss or weights).
     params
         The trained parameters per generation.
+    inputs
+        ``reused`` regime with ``keep_labels``: the pool's inputs ``(R, pool, N+1, d)``.
     labels, noise
         ``reused`` regime with ``keep_labels``: the pool's label chain
         :math:`y^{(0)}, y^{(1)}, \\dots` and the standard normal draws that made
@@ -158,6 +161,7 @@ class LoopRecord:
     params: list[Params]
     labels: list[torch.Tensor]
     noise: list[torch.Tensor]
+    inputs: torch.Tensor | None = None
 
 
 def _chain(
@@ -250,5 +254,12 @@ def run_loop(
                     labels = labels[-1:]
         history.append(params)
     return LoopRecord(
-        out["risk"], out["gamma"], out["matrix_error"], diverged, history, labels if keep_labels else [], noises
+        out["risk"],
+        out["gamma"],
+        out["matrix_error"],
+        diverged,
+        history,
+        labels if keep_labels else [],
+        noises,
+        pool.x if keep_labels and pool is not None else None,
     )

@@ -59,7 +59,7 @@ class LSA:
 
     d: int
     layers: int = 1
-    init_scale: float = 0.1
+    init_scale: float = 0.3
 
     def __post_init__(self) -> None:
         _check_int("d", self.d)
