@@ -50,8 +50,8 @@ def configure_verify_parser(p: argparse.ArgumentParser) -> None:
     p.epilog = (
         f"Writes chunks/, results.json and report.md to the output folder. Campaigns: {', '.join(names())} "
         f"(the default), and, only when named, {', '.join(n for n in names(opt_in=True) if n not in names())} "
-        "(the transformer path: needs torch). Exit codes: 0 all checks pass, 1 a check fails, 2 bad input, 130 interrupted "
-        "(rerun with --resume)."
+        "(the transformer path: needs torch). Exit codes: 0 all checks pass, 1 a check fails, 2 bad input, "
+        "130 interrupted (rerun with --resume)."
     )
     p.add_argument("campaigns", nargs="*", metavar="CAMPAIGN", help="campaigns to run (default: the default set)")
     p.add_argument(
