@@ -103,17 +103,23 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", help="write the measurements to this file")
     parser.add_argument("--scale", type=float, default=1.0, help="multiply every replicate count")
+    parser.add_argument(
+        "--parts", default="gaussian,regression,scaling", help="comma-separated subset of gaussian,regression,scaling"
+    )
     args = parser.parse_args(argv)
-    scale = args.scale
+    scale, parts = args.scale, set(args.parts.split(","))
     results: dict[str, float] = {}
-    results.update(gaussian_engines(int(10_000 * scale)))
-    results.update(regression_engines(int(2000 * scale)))
-    big = int(10**6 * scale)
-    one = many_replicates(big, 1)
-    two = many_replicates(big, 2)
-    results.update({f"1e6_exact_1worker_{k}": v for k, v in one.items()})
-    results.update({f"1e6_exact_2workers_{k}": v for k, v in two.items()})
-    results["1e6_exact_speedup_1_to_2_workers"] = one["seconds"] / two["seconds"]
+    if "gaussian" in parts:
+        results.update(gaussian_engines(int(10_000 * scale)))
+    if "regression" in parts:
+        results.update(regression_engines(int(2000 * scale)))
+    if "scaling" in parts:
+        big = int(10**6 * scale)
+        one = many_replicates(big, 1)
+        two = many_replicates(big, 2)
+        results.update({f"1e6_exact_1worker_{k}": v for k, v in one.items()})
+        results.update({f"1e6_exact_2workers_{k}": v for k, v in two.items()})
+        results["1e6_exact_speedup_1_to_2_workers"] = one["seconds"] / two["seconds"]
     results["parent_peak_MB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     width = max(map(len, results))
     for k, v in results.items():
