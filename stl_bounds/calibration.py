@@ -174,7 +174,9 @@ def generations_limit(bound: Bound, defaulted: frozenset[str] | None = None) -> 
 @cache
 def _limit_function(bound: Bound, defaulted: frozenset[str]) -> Callable[..., Any]:
     """The lambdified limit; :class:`CalibrationError` where sympy cannot take it in closed form."""
-    advice = f"sympy could not take lim_(i→∞) B_i of {bound.id} in closed form; pass a finite horizon"
+    advice = (
+        f"sympy could not take lim_(i→∞) B_i of {bound.id} in closed form; pass a finite horizon (CLI: --horizon G)"
+    )
     try:
         expr = generations_limit(bound, defaulted)
     except NotImplementedError as exc:
@@ -317,7 +319,9 @@ def _setup(
     if quantity == "lam" and bound.accepts_m:
         forbidden["m"] = "m fixes lam = n/(n+m), the calibrated quantity"
     if bound.generation is not None:
-        forbidden[bound.generation] = f"{bound.generation} is swept over the generations; pass horizon=G instead"
+        forbidden[bound.generation] = (
+            f"{bound.generation} is swept over the generations; pass horizon=G (CLI: --horizon G) instead"
+        )
     for name, why in forbidden.items():
         if name in params:
             raise ParameterError(f"{why}; do not pass {name} (got {name}={params[name]!r})")

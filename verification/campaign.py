@@ -82,16 +82,28 @@ class Outcome:
     data
         Per-task data for plotting (same order as the tasks), e.g. per-fit
         Monte Carlo means with standard errors next to the exact values.
+    skipped
+        Why the campaign did not run (e.g. an optional dependency is missing,
+        with its install command); ``None`` when it ran.  A skipped campaign
+        has no checks, is reported with status ``skipped`` and does not fail a run.
     """
 
     checks: Sequence[Check]
     figures: Mapping[str, Any]
     data: Sequence[Mapping[str, Any]]
+    skipped: str | None = None
 
     @property
     def passed(self) -> bool:
-        """Whether every check passed."""
+        """Whether every check passed (vacuously true for a skipped campaign; see :attr:`status`)."""
         return all(c.passed for c in self.checks)
+
+    @property
+    def status(self) -> str:
+        """``skipped``, ``pass`` or ``fail``."""
+        if self.skipped is not None:
+            return "skipped"
+        return "pass" if self.passed else "fail"
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ __all__ = [
     "RESULTS_SCHEMA",
     "campaign_record",
     "format_figure",
+    "record_status",
     "render_markdown",
     "results_document",
     "summary_table",
@@ -60,6 +61,8 @@ def campaign_record(
             "theory": campaign.theory,
             "version": campaign.version,
             "passed": outcome.passed,
+            "status": outcome.status,
+            **({"skip_reason": outcome.skipped} if outcome.skipped is not None else {}),
             "settings": dict(settings),
             "figures": dict(outcome.figures),
             "checks": [c.to_dict() for c in outcome.checks],
@@ -104,6 +107,13 @@ def format_figure(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(format_figure(v) for v in value) + "]"
     return str(value)
+
+
+def record_status(record: Mapping[str, Any]) -> str:
+    """``skipped``, ``pass`` or ``FAIL`` for a campaign record (records without ``status`` predate skipping)."""
+    if record.get("status") == "skipped":
+        return "skipped"
+    return "pass" if record["passed"] else "FAIL"
 
 
 def _is_slope(value: Any) -> bool:
@@ -152,7 +162,7 @@ def render_markdown(document: Mapping[str, Any]) -> str:
     ]
     for name, rec in document["campaigns"].items():
         n_pass = sum(c["passed"] for c in rec["checks"])
-        lines.append(f"| {name} | {n_pass}/{len(rec['checks'])} | {'pass' if rec['passed'] else 'FAIL'} |")
+        lines.append(f"| {name} | {n_pass}/{len(rec['checks'])} | {record_status(rec)} |")
     for name, rec in document["campaigns"].items():
         s = rec["settings"]
         lines += [
@@ -162,6 +172,7 @@ def render_markdown(document: Mapping[str, Any]) -> str:
             f"{rec['theory']}. Replicates per task {s['replicates']} (chunks of {s['chunk_size']}), "
             f"{len(rec['tasks'])} tasks.",
             "",
+            *([f"**Skipped**: {rec['skip_reason']}", ""] if record_status(rec) == "skipped" else []),
             "Figures of merit:",
             "",
             *_figure_lines(rec["figures"]),
@@ -182,9 +193,7 @@ def summary_table(document: Mapping[str, Any]) -> str:
     rows = [("campaign", "checks", "status", "figures of merit")]
     for name, rec in document["campaigns"].items():
         n_pass = sum(c["passed"] for c in rec["checks"])
-        rows.append(
-            (name, f"{n_pass}/{len(rec['checks'])}", "pass" if rec["passed"] else "FAIL", _headline(rec["figures"]))
-        )
+        rows.append((name, f"{n_pass}/{len(rec['checks'])}", record_status(rec), _headline(rec["figures"])))
     widths = [max(len(r[k]) for r in rows) for k in range(3)]
     text = ["  ".join(r[k].ljust(widths[k]) for k in range(3)) + "  " + r[3] for r in rows]
     failed = [
@@ -193,5 +202,12 @@ def summary_table(document: Mapping[str, Any]) -> str:
         for c in rec["checks"]
         if not c["passed"]
     ]
+    skipped = [
+        f"  SKIPPED {name}: {rec.get('skip_reason', '')}"
+        for name, rec in document["campaigns"].items()
+        if record_status(rec) == "skipped"
+    ]
     verdict = "all checks pass" if document["passed"] else f"{len(failed)} checks fail"
-    return "\n".join([*text, *failed, verdict]) + "\n"
+    if skipped:
+        verdict += f" ({len(skipped)} campaign{'s' if len(skipped) > 1 else ''} skipped)"
+    return "\n".join([*text, *failed, *skipped, verdict]) + "\n"

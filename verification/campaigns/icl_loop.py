@@ -1,22 +1,41 @@
-r"""Campaign ``icl_loop``: claim C5 on the in-context self-consuming loop (THEORY §6.1 C5, §4.2, issue 4).
+r"""Campaign ``icl_loop``: claim C5 on the in-context self-consuming loop (THEORY §6.1 C5, §4.2, §5.5, §5.6, issue 4).
 
 One-layer LSAs (R replicas batched) run the loop of :mod:`verification.icl.loop`
-(``reused`` and ``fresh`` regimes) for λ ∈ {0, 0.25, 0.5, 1}.  The risk
-scale runs from :math:`r^*` (``icl.lsa_opt.risk``) to :math:`\mathrm{tr}\Lambda
-= d`, the risk of the collapsed predictor ŷ = 0.  Checks (skipped without torch):
+(``reused`` and ``fresh`` regimes, generation i warm-started from i−1) for
+λ ∈ {0, 0.25, 0.5, 1}.  The reference is the *idealised loop* of
+:mod:`verification.icl.reference` (THEORY §5.6's note: the linear recursion of
+§5.5 with the optimal LSA fitted by least squares at every generation, same
+label design, same pool size for ``reused``; no training), computed here with
+a fixed seed.  The risk scale runs from :math:`r^*` (``icl.lsa_opt.risk``) to
+:math:`\mathrm{tr}\Lambda = d`, the risk of the collapsed predictor ŷ = 0.
 
-* **bounded** (every λ > 0): the mean risk of every generation stays below the
-  midpoint :math:`(r^* + d)/2` (upper end of its interval at the Bonferroni
-  threshold) — a constant share of real data keeps the loop away from collapse;
+What the reference predicts (see :mod:`verification.icl.reference`): with this
+label design the risk on real prompts *rises* for every λ < 1 — the synthetic
+labels are shrunk by γ < 1 and the next generation learns the shrinkage — and a
+larger λ slows the rise (λ = 1/2 stays well below λ = 0); λ = 1 stays at the
+optimum.  Checks (skipped without torch):
+
+* **follows_reference** (every task): for every generation,
+  :math:`|\bar r_i - r^{\rm ref}_i| \le \tau\, r^{\rm ref}_i + z\sqrt{SE^2 + SE_{\rm ref}^2}`,
+  SE over the trained replicas (each evaluated on ``eval_prompts`` held-out
+  prompts), :math:`SE_{\rm ref}` over the reference replicas, z Bonferroni over
+  all tasks × generations at α = :data:`ALPHA`, τ = :data:`TRAIN_TOLERANCE` the
+  optimisation slack of the training budget (the same as ``icl_anchor``'s);
+* **bounded** (every λ > 0): every generation's mean risk (upper end at the
+  Bonferroni threshold) stays below the midpoint :math:`(r^* + d)/2`;
 * **degrades** (λ = 0): the risk of the last generation exceeds that of
-  generation 0 (z above the Bonferroni threshold).
+  generation 0 (z above the Bonferroni threshold);
+* **real_data_slows_drift** (per regime): the last generation's risk at λ = 1/2
+  is below that at λ = 0 (one-sided z above the Bonferroni threshold).
 
-Figures of merit: mean risk per generation for every (regime, λ), the risk of
-the last generation against λ, and the distance of the learned matrix to Γ*.
+Figures of merit: mean risk per generation for every (regime, λ) next to the
+reference, the risk of the last generation against λ, the distance of the
+learned matrix to Γ*.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -27,12 +46,18 @@ from verification.campaign import Campaign, Check, Outcome, TaskData
 from verification.icl import check_device, setup, skipped_outcome, torch_missing
 from verification.stats import Moments, bonferroni_threshold
 
-__all__ = ["CAMPAIGN"]
+__all__ = ["ALPHA", "CAMPAIGN", "TRAIN_TOLERANCE", "reference"]
 
 ALPHA = 1e-3
+#: Relative optimisation slack of a trained generation over the idealised loop (as ``icl_anchor.TRAIN_TOLERANCE``).
+TRAIN_TOLERANCE = 0.05
+#: Replicas and prompts per replica of the ``fresh`` reference (a population fit).
+FRESH_REFERENCE = (8, 8192)
+#: Replicas of the ``reused`` reference (each with the task's pool size).
+REUSED_REFERENCE_REPLICAS = 32
 _SETTINGS = {
-    "quick": {"generations": 4, "steps": 300, "pool": 1024, "eval_prompts": 500},
-    "full": {"generations": 10, "steps": 500, "pool": 4096, "eval_prompts": 2000},
+    "quick": {"generations": 4, "steps": 400, "steps_next": 200, "lr_next": 0.02, "pool": 1024, "eval_prompts": 2000},
+    "full": {"generations": 10, "steps": 800, "steps_next": 400, "lr_next": 0.02, "pool": 4096, "eval_prompts": 4000},
 }
 
 
@@ -73,29 +98,84 @@ def simulate(params: Mapping[str, Any], rng: np.random.Generator, replicates: in
     }
 
 
+def reference(params: Mapping[str, Any]) -> Moments:
+    """Mean and SE per generation of the idealised loop's risk for a task (numpy, fixed seed: deterministic)."""
+    from verification.icl.reference import ideal_loop
+
+    key = f"{params['regime']}:{params['lam']}:{params['generations']}:{params['pool']}"
+    rng = np.random.default_rng(zlib.crc32(key.encode()))
+    if params["regime"] == "reused":
+        replicas, prompts = REUSED_REFERENCE_REPLICAS, params["pool"]
+    else:
+        replicas, prompts = FRESH_REFERENCE
+    out = ideal_loop(
+        params["d"],
+        params["N"],
+        params["sigma2"],
+        params["lam"],
+        params["generations"],
+        rng,
+        replicas=replicas,
+        prompts=prompts,
+    )
+    return Moments.of(out["risk"])
+
+
 def _pool(task: TaskData, key: str) -> Moments:
     return Moments.pool([Moments.from_dict(c[key]) for c in task.chunks if c[key] is not None])
 
 
 def judge(tasks_: Sequence[TaskData]) -> Outcome:
-    """Bounded for λ > 0, degrading at λ = 0, per regime."""
+    """The four kinds of checks of the module docstring."""
     if not tasks_:
         return skipped_outcome("icl_loop")
+    n_gen = max(int(t.params["generations"]) for t in tasks_)
+    z_ref = bonferroni_threshold(ALPHA, len(tasks_) * n_gen)
     z_max = bonferroni_threshold(ALPHA, len(tasks_))
     checks: list[Check] = []
     figures: dict[str, Any] = {}
     data = []
     against_lam: dict[str, dict[str, float]] = {}
+    last: dict[tuple[str, float], tuple[float, float]] = {}
     diverged = 0
     for task in tasks_:
         p = task.params
         r_star = stl_bounds.get("icl.lsa_opt.risk").evaluate(d=p["d"], N=p["N"], sigma2=p["sigma2"]).value
         risk, merr = _pool(task, "risk"), _pool(task, "matrix_error")
+        ref = reference(p)
         diverged += sum(c["diverged"] for c in task.chunks)
         label = f"{p['regime']},lam={p['lam']:g}"
         figures[f"risk[{label}]"] = [float(v) for v in risk.mean]
+        figures[f"reference[{label}]"] = [float(v) for v in ref.mean]
         against_lam.setdefault(p["regime"], {})[f"lam={p['lam']:g}"] = float(risk.mean[-1])
-        data.append({"risk_mean": risk.mean, "risk_se": risk.se, "matrix_error": merr.mean, "optimum": r_star})
+        last[(p["regime"], float(p["lam"]))] = (float(risk.mean[-1]), float(risk.se[-1]))
+        data.append(
+            {
+                "risk_mean": risk.mean,
+                "risk_se": risk.se,
+                "reference_mean": ref.mean,
+                "reference_se": ref.se,
+                "matrix_error": merr.mean,
+                "optimum": r_star,
+            }
+        )
+        allowed = TRAIN_TOLERANCE * ref.mean + z_ref * np.hypot(risk.se, ref.se)
+        gap = np.abs(risk.mean - ref.mean)
+        checks.append(
+            Check(
+                f"follows_reference[{label}]",
+                bool(np.all(gap <= allowed)),
+                f"every generation's mean risk is within {TRAIN_TOLERANCE:g}·ref + z·√(SE² + SE_ref²) of the "
+                f"idealised loop (THEORY §5.5/§5.6 recursion, optimal LSA refitted each generation; "
+                f"z Bonferroni over tasks × generations at α={ALPHA:g})",
+                {
+                    "largest_gap": float(gap.max()),
+                    "allowed_there": float(allowed[int(np.argmax(gap - allowed))]),
+                    "worst_ratio": float(np.max(gap / allowed)),
+                    "threshold": z_ref,
+                },
+            )
+        )
         if p["lam"] > 0:
             ceiling = (r_star + p["d"]) / 2
             top = float(np.max(risk.mean + z_max * risk.se))
@@ -119,6 +199,19 @@ def judge(tasks_: Sequence[TaskData]) -> Outcome:
                     {"risk_first": float(risk.mean[0]), "risk_last": float(risk.mean[-1]), "z": diff / se},
                 )
             )
+    regimes = sorted({r for r, lam in last if (r, 0.0) in last and (r, 0.5) in last})
+    z_one = float(bonferroni_threshold(2 * ALPHA, max(len(regimes), 1)))  # one-sided at α/k
+    for regime in regimes:
+        (m0, s0), (m5, s5) = last[(regime, 0.0)], last[(regime, 0.5)]
+        z = (m0 - m5) / float(np.hypot(s0, s5))
+        checks.append(
+            Check(
+                f"real_data_slows_drift[{regime}]",
+                z > z_one,
+                "last generation's risk at λ=1/2 is below that at λ=0 (one-sided z above the Bonferroni threshold)",
+                {"risk_lam0": m0, "risk_lam0.5": m5, "z": z, "threshold": z_one},
+            )
+        )
     checks.append(Check("no_diverged_runs", diverged == 0, "no training run diverged", {"diverged": diverged}))
     figures["last_risk_against_lam"] = against_lam
     return Outcome(checks, figures, data)
@@ -128,7 +221,7 @@ CAMPAIGN = Campaign(
     name="icl_loop",
     title="C5: the in-context loop stays bounded for λ > 0 and degrades at λ = 0",
     theory="THEORY §6.1 C5, §4.2, §5.6 (issue 4)",
-    version=1,
+    version=2,
     chunk_size=8,
     replicates={"quick": 8, "full": 32},
     tasks=tasks,

@@ -47,7 +47,7 @@ def skipped_outcome(campaign: str) -> Outcome:
     """The outcome of a torch campaign run without torch: no checks, the reason and the install command."""
     reason = f"{campaign} skipped: torch is not installed; install it with {INSTALL_HINT}"
     warnings.warn(reason, stacklevel=2)
-    return Outcome(checks=(), figures={"status": "skipped", "reason": reason}, data=())
+    return Outcome(checks=(), figures={"status": "skipped", "reason": reason}, data=(), skipped=reason)
 
 
 def setup(rng: np.random.Generator) -> tuple[Any, Any]:

@@ -68,7 +68,14 @@ class LoopConfig:
     pool
         Real prompts per replica in the ``reused`` pool.
     steps, batch, lr, lr_final
-        Adam steps per generation, prompts per step, learning rates (geometric decay).
+        Adam steps of generation 0, prompts per step, learning rates (geometric decay).
+    warm_start
+        Generation i ≥ 1 starts from generation i−1's weights (default) instead of a fresh
+        random initialisation: the optimum moves little between generations, and a fresh
+        start risks the slow escape from the LSA's saddle at 0 (a replica stuck there
+        looks like collapse but is an optimisation failure).
+    steps_next, lr_next
+        Adam steps and initial learning rate of generations i ≥ 1 (default: ``steps``, ``lr``).
     eval_prompts
         Held-out real prompts per replica for the risk and the coupled runs.
     """
@@ -85,15 +92,22 @@ class LoopConfig:
     lr: float = 0.1
     lr_final: float = 0.001
     eval_prompts: int = 2000
+    warm_start: bool = True
+    steps_next: int | None = None
+    lr_next: float | None = None
     n_real: int = field(init=False)
 
     def __post_init__(self) -> None:
         check_dims(self.d, self.N, self.sigma2)
         object.__setattr__(self, "n_real", real_count(self.lam, self.N))
-        for name in ("generations", "pool", "steps", "batch", "eval_prompts"):
+        for name in ("generations", "pool", "steps", "batch", "eval_prompts", "steps_next"):
             value = getattr(self, name)
+            if name == "steps_next" and value is None:
+                continue
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ParameterError(f"{name} must be an integer >= 1; got {value!r}")
+        if self.lr_next is not None and not (isinstance(self.lr_next, (int, float)) and self.lr_next > 0):
+            raise ParameterError(f"lr_next must be a number > 0; got {self.lr_next!r}")
         if self.regime not in REGIMES:
             raise ParameterError(f"regime must be one of {', '.join(REGIMES)}; got {self.regime!r}")
 
@@ -227,9 +241,13 @@ def run_loop(
                 draws = [torch.randn(fresh.y.shape, generator=generator, device=dev, dtype=dtype) for _ in history]
                 return Prompts(fresh.x, _chain(model, history, fresh, cfg, draws), fresh.w)
 
-        result = train(
-            model, model.init(replicas, generator, dtype), batches, steps=cfg.steps, lr=cfg.lr, lr_final=cfg.lr_final
-        )
+        if gen == 0 or not cfg.warm_start:
+            init, steps, lr = model.init(replicas, generator, dtype), cfg.steps, cfg.lr
+        else:
+            init = history[-1]
+            steps = cfg.steps if cfg.steps_next is None else cfg.steps_next
+            lr = cfg.lr if cfg.lr_next is None else cfg.lr_next
+        result = train(model, init, batches, steps=steps, lr=lr, lr_final=min(cfg.lr_final, lr))
         params = result.params
         diverged[:, gen] = result.diverged
         with torch.no_grad():
