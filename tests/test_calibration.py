@@ -214,7 +214,7 @@ def test_bad_target(target: object) -> None:
         (lambda: min_lambda(THM1, 0.2, lam=0.3), "lam is the calibrated quantity"),
         (lambda: min_lambda(THM1, 0.2, m=10), "m fixes lam"),
         (lambda: min_n(THM1, 0.2, n=10), "n is the calibrated quantity"),
-        (lambda: min_lambda(THM1, 0.2, i=3), "pass horizon=G instead"),
+        (lambda: min_lambda(THM1, 0.2, i=3), "pass horizon=G"),
         (lambda: min_lambda(THM1, 0.2, horizon=-1), "horizon must be an integer >= 0"),
         (lambda: min_lambda(THM1, 0.2, horizon=2.5), "horizon must be an integer >= 0"),
         (lambda: min_lambda(THM1, 0.2, horizon=True), "horizon must be an integer >= 0"),
