@@ -55,9 +55,14 @@ TRAIN_TOLERANCE = 0.05
 FRESH_REFERENCE = (8, 8192)
 #: Replicas of the ``reused`` reference (each with the task's pool size).
 REUSED_REFERENCE_REPLICAS = 32
+#: Generation 0: ``steps`` Adam steps, lr 0.1 → 0.01 (a final lr of 0.001 leaves ~1 replica in 10 stuck at
+#: the LSA's saddle at 0 after 400 steps); generations ≥ 1 start from the previous weights, lr 0.02 → 0.001.
+#: A ``reused`` pool of 1024 prompts lets about 1 replica in 30 overfit its pool (risk > 1.3 against
+#: r* = 0.99: the LSA's extra blocks carry heavy-tailed y² features); 4096 removes them (96 of 96 replicas).
+_TRAINING = {"lr": 0.1, "lr_final": 0.01, "lr_next": 0.02, "lr_final_next": 0.001}
 _SETTINGS = {
-    "quick": {"generations": 4, "steps": 400, "steps_next": 200, "lr_next": 0.02, "pool": 1024, "eval_prompts": 2000},
-    "full": {"generations": 10, "steps": 800, "steps_next": 400, "lr_next": 0.02, "pool": 4096, "eval_prompts": 4000},
+    "quick": {"generations": 4, "steps": 400, "steps_next": 200, "pool": 4096, "eval_prompts": 2000, **_TRAINING},
+    "full": {"generations": 10, "steps": 800, "steps_next": 400, "pool": 8192, "eval_prompts": 4000, **_TRAINING},
 }
 
 
@@ -161,6 +166,7 @@ def judge(tasks_: Sequence[TaskData]) -> Outcome:
         )
         allowed = TRAIN_TOLERANCE * ref.mean + z_ref * np.hypot(risk.se, ref.se)
         gap = np.abs(risk.mean - ref.mean)
+        worst = int(np.argmax(gap / allowed))
         checks.append(
             Check(
                 f"follows_reference[{label}]",
@@ -169,9 +175,10 @@ def judge(tasks_: Sequence[TaskData]) -> Outcome:
                 f"idealised loop (THEORY §5.5/§5.6 recursion, optimal LSA refitted each generation; "
                 f"z Bonferroni over tasks × generations at α={ALPHA:g})",
                 {
-                    "largest_gap": float(gap.max()),
-                    "allowed_there": float(allowed[int(np.argmax(gap - allowed))]),
-                    "worst_ratio": float(np.max(gap / allowed)),
+                    "worst_generation": worst,
+                    "gap": float(gap[worst]),
+                    "allowed": float(allowed[worst]),
+                    "gap_over_allowed": float(gap[worst] / allowed[worst]),
                     "threshold": z_ref,
                 },
             )

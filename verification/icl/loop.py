@@ -16,6 +16,11 @@ Prompts carry N context pairs and a query; λN context labels are real
   :math:`y^{(i)} = \frac1N X\Gamma X_c^\top y^{(i-1)}_c + \xi^{(i)}` on the
   synthetic rows — the kind of recursion of §5.5.
 
+Generation i ≥ 1 starts from generation i−1's weights (``LoopConfig.warm_start``);
+the reference for the whole loop is the idealised recursion of
+:mod:`verification.icl.reference` (same label design, optimal LSA refitted
+each generation, no training).
+
 Regimes: ``reused`` (a fixed pool of real prompts whose label chain is carried
 from generation to generation) and ``fresh`` (every training batch is a fresh
 real batch pushed through the stored generations :math:`\theta_0, \dots,
@@ -74,8 +79,9 @@ class LoopConfig:
         random initialisation: the optimum moves little between generations, and a fresh
         start risks the slow escape from the LSA's saddle at 0 (a replica stuck there
         looks like collapse but is an optimisation failure).
-    steps_next, lr_next
-        Adam steps and initial learning rate of generations i ≥ 1 (default: ``steps``, ``lr``).
+    steps_next, lr_next, lr_final_next
+        Adam steps, initial and final learning rates of generations i ≥ 1 (default: ``steps``,
+        ``lr``, ``lr_final``).
     eval_prompts
         Held-out real prompts per replica for the risk and the coupled runs.
     """
@@ -95,6 +101,7 @@ class LoopConfig:
     warm_start: bool = True
     steps_next: int | None = None
     lr_next: float | None = None
+    lr_final_next: float | None = None
     n_real: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -106,8 +113,10 @@ class LoopConfig:
                 continue
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ParameterError(f"{name} must be an integer >= 1; got {value!r}")
-        if self.lr_next is not None and not (isinstance(self.lr_next, (int, float)) and self.lr_next > 0):
-            raise ParameterError(f"lr_next must be a number > 0; got {self.lr_next!r}")
+        for name in ("lr", "lr_final", "lr_next", "lr_final_next"):
+            value = getattr(self, name)
+            if value is not None and not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+                raise ParameterError(f"{name} must be a finite number > 0; got {value!r}")
         if self.regime not in REGIMES:
             raise ParameterError(f"regime must be one of {', '.join(REGIMES)}; got {self.regime!r}")
 
@@ -242,12 +251,16 @@ def run_loop(
                 return Prompts(fresh.x, _chain(model, history, fresh, cfg, draws), fresh.w)
 
         if gen == 0 or not cfg.warm_start:
-            init, steps, lr = model.init(replicas, generator, dtype), cfg.steps, cfg.lr
+            init = model.init(replicas, generator, dtype)
         else:
             init = history[-1]
+        if gen == 0:
+            steps, lr, lr_final = cfg.steps, cfg.lr, cfg.lr_final
+        else:
             steps = cfg.steps if cfg.steps_next is None else cfg.steps_next
             lr = cfg.lr if cfg.lr_next is None else cfg.lr_next
-        result = train(model, init, batches, steps=steps, lr=lr, lr_final=min(cfg.lr_final, lr))
+            lr_final = cfg.lr_final if cfg.lr_final_next is None else cfg.lr_final_next
+        result = train(model, init, batches, steps=steps, lr=lr, lr_final=lr_final)
         params = result.params
         diverged[:, gen] = result.diverged
         with torch.no_grad():

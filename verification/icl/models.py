@@ -83,6 +83,24 @@ class LSA:
             z = z + _rmm(_rmm(z, params["Q"][:, layer]) @ gram, params["P"][:, layer]) / n_ctx
         return z
 
+    def query_output(self, params: Params, z: torch.Tensor, n_ctx: int) -> torch.Tensor:
+        r"""The label slot of the output rows ``n_ctx:`` (the queries), ``(R, ..., T - n_ctx)``: what training reads.
+
+        Equal to ``forward(params, z, n_ctx)[..., n_ctx:, -1]`` up to rounding, but the last layer
+        is evaluated for the query rows and the label column only, associated as
+        :math:`(z_q Q)\cdot(Z_c^\top Z_c\, P_{:,y})`: two ``bmm`` over the replicas instead of
+        one tiny matmul per prompt and a full token update (the batched training's main cost).
+        """
+        for layer in range(self.layers - 1):
+            zc = z[..., :n_ctx, :]
+            z = z + _rmm(_rmm(z, params["Q"][:, layer]) @ (zc.transpose(-1, -2) @ zc), params["P"][:, layer]) / n_ctx
+        zc = z[..., :n_ctx, :]
+        gram = zc.transpose(-1, -2) @ zc  # (R, ..., e, e)
+        p_col = params["P"][:, -1, :, -1:]  # (R, e, 1)
+        gp = _rmm(gram, p_col)  # (R, ..., e, 1): Z_c^T Z_c P[:, y]
+        zq = z[..., n_ctx:, :]
+        return zq[..., -1] + (_rmm(zq, params["Q"][:, -1]) @ gp)[..., 0] / n_ctx
+
     def project(self, params: Params) -> None:
         """No constraint (kept for a uniform interface)."""
 
@@ -128,6 +146,10 @@ class SoftmaxTransformer:
                 update = update + _rmm(attn @ zc_t.transpose(-1, -2), v[h])
             z = z + update / self.heads
         return z
+
+    def query_output(self, params: Params, z: torch.Tensor, n_ctx: int) -> torch.Tensor:
+        """The label slot of the output rows ``n_ctx:`` (the queries), ``(R, ..., T - n_ctx)``."""
+        return self.forward(params, z, n_ctx)[..., n_ctx:, -1]
 
     @torch.no_grad()
     def project(self, params: Params) -> None:

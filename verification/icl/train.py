@@ -133,8 +133,8 @@ def train(
     for step in range(steps):
         prompts = batches(step)
         n_ctx = prompts.x.shape[-2] - 1
-        out = model.forward(params, tokens(prompts.x, prompts.y), n_ctx)
-        per_replica = ((out[..., n_ctx, -1] - prompts.y[..., n_ctx]) ** 2).flatten(1).mean(1)
+        out = model.query_output(params, tokens(prompts.x, prompts.y), n_ctx)[..., 0]
+        per_replica = ((out - prompts.y[..., n_ctx]) ** 2).flatten(1).mean(1)
         losses[:, step] = per_replica.detach()
         opt.zero_grad(set_to_none=True)
         per_replica.sum().backward()
