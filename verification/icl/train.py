@@ -4,7 +4,7 @@ R replicas are trained at once: the loss is the *sum* over replicas of each
 replica's mean squared error on its own batch, so each replica's gradient is
 exactly its own, and Adam (elementwise) updates every replica as if it were
 trained alone — batched and looped training agree up to floating-point
-rounding (``tests/test_icl_train.py``).
+rounding (``tests/test_icl_core.py``).
 
 Per-step losses are written into a preallocated device tensor; nothing is
 copied to the host during training (no per-step synchronisation).  At the end a
