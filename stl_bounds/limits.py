@@ -20,12 +20,7 @@ from stl_bounds.special import GeometricSum
 if TYPE_CHECKING:
     from stl_bounds.bound import Bound
 
-__all__ = ["closed_form", "limit_in_generations", "limit_terms"]
-
-
-def closed_form(expr: sp.Expr) -> sp.Expr:
-    """``expr`` with every :class:`GeometricSum` written as :math:`(1-\\rho^k)/(1-\\rho)`."""
-    return expr.replace(GeometricSum, lambda rho, k: (1 - rho**k) / (1 - rho))
+__all__ = ["limit_in_generations", "limit_terms"]
 
 
 @cache
