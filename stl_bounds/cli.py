@@ -38,6 +38,7 @@ PROG = "stl-bounds"
 
 EXAMPLES = """\
 examples:
+  stl-bounds report                      # the main job: bounds, claims, quick verification, figures -> report/
   stl-bounds list
   stl-bounds show fu2025.thm1
   stl-bounds eval fu2025.thm1 --set lam=0.3 --set n=5000
@@ -46,8 +47,10 @@ examples:
   stl-bounds derive lemma.amplified_shift --format latex
   stl-bounds claims --seed 1
   stl-bounds calibrate fu2025.thm1 --target 0.2 --horizon 50
+  stl-bounds verify --quick --out verify-out
+  stl-bounds figures --only bound_vs_generation --venue onecolumn
 
-exit codes: 0 success, 1 a claim check failed, 2 bad input (one-line message on stderr)
+exit codes: 0 success, 1 a claim or check failed, 2 bad input (one-line message on stderr), 130 interrupted
 """
 
 SET_HELP = f"""\
@@ -429,4 +432,43 @@ def _run_verify(args: argparse.Namespace) -> int:
 
 register_command(
     Command("verify", "run the Monte Carlo verification campaigns of THEORY §6", _configure_verify, _run_verify)
+)
+
+
+def _configure_figures(p: argparse.ArgumentParser) -> None:
+    from stl_bounds.figures.cli import configure_figures_parser
+
+    configure_figures_parser(p)
+
+
+def _run_figures(args: argparse.Namespace) -> int:
+    from stl_bounds.figures.cli import run_figures
+
+    return run_figures(args)
+
+
+register_command(
+    Command("figures", "render the publication figures (PDF + PNG + JSON manifest)", _configure_figures, _run_figures)
+)
+
+
+def _configure_report(p: argparse.ArgumentParser) -> None:
+    from stl_bounds.report.cli import configure_report_parser
+
+    configure_report_parser(p)
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    from stl_bounds.report.cli import run_report
+
+    return run_report(args)
+
+
+register_command(
+    Command(
+        "report",
+        "the main job: headline bounds, claims, quick verification and figures, written to report/",
+        _configure_report,
+        _run_report,
+    )
 )

@@ -232,7 +232,7 @@ def _run_float(bound: Bound, k: Kernel, argvals: list[Any], shape: tuple[int, ..
         raise EvaluationError(
             f"{bound.id}: float64 {exc} at these parameters; use precision='mp' (CLI: --precision mp)"
         ) from exc
-    if not np.isfinite(np.sum(out[k.n_terms])):
+    if not np.isfinite(out[k.n_terms]).all():
         raise EvaluationError(
             f"{bound.id}: value is not finite in float64 at these parameters; use precision='mp' (CLI: --precision mp)"
         )

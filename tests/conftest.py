@@ -1,4 +1,4 @@
-"""Shared pytest configuration: hypothesis profiles.
+"""Shared pytest configuration: hypothesis profiles, the Agg backend, and the session's quick report.
 
 ``ci`` (hypothesis' built-in profile, loaded when CI=true), ``dev`` (default:
 fast, 50 examples) and ``thorough`` (1000 examples); choose with
@@ -7,8 +7,12 @@ fast, 50 examples) and ``thorough`` (1000 examples); choose with
 
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
 
+import matplotlib
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile("dev", max_examples=50, deadline=None)
@@ -17,3 +21,32 @@ settings.register_profile(
     "ci-stl", max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci-stl" if os.environ.get("CI") else "dev"))
+
+matplotlib.use("Agg")  # figures render headless in every test
+
+
+@pytest.fixture(scope="session")
+def quick_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path]:
+    """``stl-bounds report --quick`` run once per session: its exit status and its folder.
+
+    The report runs every verification campaign in quick mode (seed 0) and renders every figure; the figure
+    tests reuse its records (:func:`campaign_records`) instead of running the campaigns again.
+    """
+    from stl_bounds.cli import main
+
+    out = tmp_path_factory.mktemp("quick_report") / "report"
+    code = main(["report", "--quick", "--out", str(out), "--workers", "2", "--no-progress"])
+    return code, out
+
+
+@pytest.fixture(scope="session")
+def campaign_records(quick_report: tuple[int, Path]):
+    """Records of the quick report's verification run (seed 0): every campaign the figures plot.
+
+    Returns a :class:`stl_bounds.figures.Records`; torch campaigns are recorded as skipped when torch is missing.
+    """
+    from stl_bounds.figures.records import check_document
+
+    _, out = quick_report
+    document = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    return check_document(document["verification"], str(out))

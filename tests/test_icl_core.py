@@ -160,3 +160,14 @@ def test_cli_cuda_without_gpu_exit_2(monkeypatch: pytest.MonkeyPatch, tmp_path) 
 
     monkeypatch.setenv("STL_BOUNDS_DEVICE", "cuda")
     assert main(["verify", "icl_anchor", "--out", str(tmp_path), "--no-progress"]) == 2
+
+
+def test_cli_device_flag(monkeypatch: pytest.MonkeyPatch, tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    from verification.cli import main
+
+    monkeypatch.setenv("STL_BOUNDS_DEVICE", "auto")  # restored after the test: --device overrides it in-process
+    if not torch.cuda.is_available():
+        assert main(["verify", "icl_anchor", "--device", "cuda", "--out", str(tmp_path / "a"), "--no-progress"]) == 2
+        assert "no CUDA device is available" in capsys.readouterr().err
+    assert main(["verify", "icl_anchor", "--device", "tpu", "--out", str(tmp_path / "b")]) == 2
+    assert "invalid choice" in capsys.readouterr().err

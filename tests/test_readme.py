@@ -32,7 +32,9 @@ COMMANDS = [
     line.split(" #")[0].strip()
     for block in re.findall(r"```bash\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
     for line in block.splitlines()
-    if line.startswith("stl-bounds ") and not line.startswith("stl-bounds verify")  # minutes: tests/test_verify_*
+    if line.startswith("stl-bounds ")
+    # minutes each, run end to end by tests/test_verify_*, tests/test_report.py, tests/test_figures_*.py
+    and not line.startswith(("stl-bounds verify", "stl-bounds report", "stl-bounds figures"))
 ]
 
 

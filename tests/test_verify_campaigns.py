@@ -69,7 +69,7 @@ def test_failing_check_exits_1(
 
 def test_every_campaign_declares_valid_tasks() -> None:
     pytest.importorskip("torch")  # the transformer campaigns declare no tasks without torch
-    for name in names(opt_in=True):
+    for name in names():
         campaign = get_campaign(name)
         for mode in ("quick", "full"):
             tasks = campaign.tasks(mode)

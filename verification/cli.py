@@ -5,6 +5,7 @@
     stl-bounds verify [CAMPAIGN ...] [--replicates R] [--seed S] [--workers W]
                       [--out DIR] [--resume] [--quick | --full]
                       [--executor inprocess|process|dask] [--scheduler ADDRESS]
+                      [--device auto|cpu|cuda]
 
 Progress bars go to stderr, the summary table to stdout.  Exit status: 0 when
 every check passes, 1 when a check fails, 2 on bad input (one-line message, no
@@ -29,6 +30,7 @@ from stl_bounds.errors import StlBoundsError
 from verification.campaign import MODES
 from verification.campaigns import names
 from verification.executors import EXECUTORS
+from verification.icl import DEVICE_ENV, DEVICES
 from verification.report import REPORT_FILE, RESULTS_FILE, summary_table
 from verification.runner import DEFAULT_OUT, run
 
@@ -49,9 +51,9 @@ def configure_verify_parser(p: argparse.ArgumentParser) -> None:
     """Add the arguments of ``verify`` to ``p`` (and ``handler=run_verify`` to its namespace)."""
     p.epilog = (
         f"Writes chunks/, results.json and report.md to the output folder. Campaigns: {', '.join(names())} "
-        f"(the default), and, only when named, {', '.join(n for n in names(opt_in=True) if n not in names())} "
-        "(the transformer path: needs torch). Exit codes: 0 all checks pass, 1 a check fails, 2 bad input, "
-        "130 interrupted (rerun with --resume)."
+        "(default: all; the icl_* campaigns are the transformer path, which needs torch and is recorded as skipped "
+        "without it). Exit codes: 0 all checks pass, 1 a check fails, 2 bad input, 130 interrupted "
+        "(rerun with --resume)."
     )
     p.add_argument("campaigns", nargs="*", metavar="CAMPAIGN", help="campaigns to run (default: the default set)")
     p.add_argument(
@@ -75,6 +77,12 @@ def configure_verify_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--chunk-size", type=int, default=None, metavar="C", help="replicates per chunk (default: the campaign's)"
     )
+    p.add_argument(
+        "--device",
+        choices=DEVICES,
+        default=None,
+        help=f"device of the torch campaigns: auto (cuda when available), cpu or cuda (default: ${DEVICE_ENV} or auto)",
+    )
     p.add_argument("--no-progress", dest="progress", action="store_false", default=None, help="no progress bars")
     p.set_defaults(handler=run_verify, mode=MODES[0])
 
@@ -82,6 +90,8 @@ def configure_verify_parser(p: argparse.ArgumentParser) -> None:
 def run_verify(args: argparse.Namespace) -> int:
     """Handle ``stl-bounds verify``: run, print the summary, return the exit status."""
     start = time.perf_counter()
+    if args.device is not None:
+        os.environ[DEVICE_ENV] = args.device  # read by the torch campaigns, here and in the worker processes
     try:
         document = run(
             args.campaigns or None,

@@ -25,7 +25,7 @@ from functools import cache
 
 import sympy as sp
 
-from stl_bounds.bound import Bound, Monotonicity
+from stl_bounds.bound import Bound, Constraint, Monotonicity
 from stl_bounds.derivation import Derivation, Step
 from stl_bounds.domains import Domain
 from stl_bounds.library.citations import fu2025
@@ -240,5 +240,71 @@ OPTIMAL_M = register(
         monotone=(Monotonicity("n", "nondecreasing"), Monotonicity("a", "nonincreasing")),
         derivation=_optimal_m_derivation,
         notes=("m* grows linearly in n and is positive only when C = c3·√(log(1/δ)) > 2·c1·a.",),
+    )
+)
+
+# --- THEORY §4.3: the objective B(m) whose minimizer is m* ----------------------
+#: ε = a/√N with N = n/λ = n + m: written in λ so that m* (not an integer in general) can be evaluated exactly.
+_EPS_OF_N = a * sp.sqrt(lam / n)
+_SYNTHETIC_SIZE_TERMS = (
+    ("shift", c1 * M * (1 - lam) * _EPS_OF_N / lam),
+    ("sampling", M * c3 * sp.sqrt(LOG_INV_DELTA) * sp.sqrt(lam / n)),
+)
+
+
+def _synthetic_size_derivation() -> Derivation:
+    m_star, _, objective = solve_optimal_m()
+    registered = sp.Add(*(e for _, e in _SYNTHETIC_SIZE_TERMS)).subs(M, 1)
+    difference = sp.simplify(registered.subs(lam, n / (n + m)).subs(c3 * sp.sqrt(LOG_INV_DELTA), C) - objective)
+    steps = (
+        Step("objective of fu2025.optimal_m: B(m)/M with lambda = n/(n+m), eps = a/sqrt(n+m)", objective),
+        Step("registered form B/M in lambda = n/N (N = n + m)", registered),
+        Step(
+            "registered form at lambda = n/(n+m), C = c3*sqrt(log(1/delta)), minus the objective (simplified)"
+            + ("" if difference == 0 else ": MISMATCH"),
+            difference,
+        ),
+        Step("its minimizer over m >= 0 (fu2025.optimal_m)", sp.Eq(sp.Symbol("m^*"), sp.Max(m_star, 0))),
+    )
+    return Derivation("fu2025.synthetic_size_objective", steps, registered)
+
+
+SYNTHETIC_SIZE_OBJECTIVE = register(
+    Bound(
+        id="fu2025.synthetic_size_objective",
+        title="the objective B(m) (limit shift + sampling terms) minimized by the optimal synthetic size m*",
+        citation=fu2025(
+            "optimal synthetic data size (Section on how much synthetic data), reconstructed", "THEORY §4.3"
+        ),
+        fidelity="derived",
+        assumptions=(
+            "n real and m synthetic points, N = n + m, λ = n/N (give m or lam)",
+            "generator learning error ε = a/√N (decreasing with its data)",
+            "shift term from L3 with κ = 1, i → ∞ (c1·M·(1−λ)·ε/λ), plus the sampling term c3·M·√(log(1/δ)/N)",
+        ),
+        parameters=(
+            param("M", 1),
+            param("n", 1000),
+            param("lam", 0.5),
+            param("a", 0.5),
+            param("delta", 0.05),
+            param("c1", 1),
+            param("c3", 1),
+        ),
+        terms=_SYNTHETIC_SIZE_TERMS,
+        constraints=(Constraint(lam > 0, "lam must be > 0 (m finite: B(m) → ∞ as m → ∞)"),),
+        monotone=(
+            Monotonicity("n", "nonincreasing"),
+            Monotonicity("a", "nondecreasing"),
+            Monotonicity("delta", "nonincreasing"),
+            Monotonicity("M", "nondecreasing"),
+            Monotonicity("lam", "nonincreasing", term="shift"),
+            Monotonicity("lam", "nondecreasing", term="sampling"),
+        ),
+        derivation=_synthetic_size_derivation,
+        notes=(
+            "= M·[(c1·a/n)·√N + (C − c1·a)/√N] with C = c3·√(log(1/δ)); minimized over m ≥ 0 at "
+            "m* = max(n·(C/(c1·a) − 2), 0) (fu2025.optimal_m).",
+        ),
     )
 )

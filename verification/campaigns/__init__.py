@@ -13,28 +13,26 @@ import importlib
 from stl_bounds.errors import ParameterError
 from verification.campaign import Campaign
 
-__all__ = ["DEFAULT", "MODULES", "OPT_IN", "get_campaign", "names"]
+__all__ = ["MODULES", "get_campaign", "names"]
 
-#: Campaign name → module defining it, in the order a full run executes them (the default set).
-DEFAULT = {
+#: Campaign name → module defining it, in the order a run executes them.
+MODULES = {
     "closed_forms": "verification.campaigns.closed_forms",
     "shift_recursion": "verification.campaigns.shift_recursion",
     "rate_validity": "verification.campaigns.rate_validity",
     "recursive_stability": "verification.campaigns.recursive_stability",
+    "amplified_threshold": "verification.campaigns.amplified_threshold",
     "claims": "verification.campaigns.loop_claims",
-}
-#: The transformer campaigns (torch): still being calibrated, so they run only when named.
-OPT_IN = {
+    # the transformer path (torch; recorded as skipped, with the install command, without it)
     "icl_anchor": "verification.campaigns.icl_anchor",
     "icl_loop": "verification.campaigns.icl_loop",
     "icl_stability": "verification.campaigns.icl_stability",
 }
-MODULES = {**DEFAULT, **OPT_IN}
 
 
-def names(*, opt_in: bool = False) -> list[str]:
-    """Campaign names in run order: the default set, or every campaign with ``opt_in``."""
-    return list(MODULES if opt_in else DEFAULT)
+def names() -> list[str]:
+    """Campaign names in run order (a run without names runs them all)."""
+    return list(MODULES)
 
 
 def get_campaign(name: str) -> Campaign:

@@ -25,7 +25,7 @@ import numpy as np
 
 from verification.campaign import Outcome
 
-__all__ = ["DEVICE_ENV", "INSTALL_HINT", "check_device", "setup", "skipped_outcome", "torch_missing"]
+__all__ = ["DEVICES", "DEVICE_ENV", "INSTALL_HINT", "check_device", "setup", "skipped_outcome", "torch_missing"]
 
 #: How to install the optional dependency of the transformer path.
 INSTALL_HINT = "pip install 'stl-bounds[torch]' (or the CPU build: pip install torch==2.13.0)"
@@ -39,8 +39,10 @@ def torch_missing() -> bool:
         return True
 
 
-#: Environment variable choosing the device of the torch campaigns (``auto``, ``cpu``, ``cuda``).
+#: Environment variable choosing the device of the torch campaigns (one of :data:`DEVICES`); ``--device`` sets it.
 DEVICE_ENV = "STL_BOUNDS_DEVICE"
+#: Device choices: ``auto`` (cuda when available, else cpu), ``cpu``, ``cuda``.
+DEVICES = ("auto", "cpu", "cuda")
 
 
 def skipped_outcome(campaign: str) -> Outcome:

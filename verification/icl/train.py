@@ -26,13 +26,12 @@ import numpy as np
 import torch
 
 from stl_bounds.errors import ParameterError
+from verification.icl import DEVICES
 from verification.icl.models import LSA, Params, SoftmaxTransformer
 from verification.icl.task import Prompts, sample_prompts, tokens
 
 __all__ = ["DEVICES", "TrainResult", "real_batches", "resolve_device", "torch_generator", "train"]
 
-#: Accepted device choices.
-DEVICES = ("auto", "cpu", "cuda")
 
 Batches = Callable[[int], Prompts]
 
