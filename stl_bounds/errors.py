@@ -34,3 +34,12 @@ class EvaluationError(StlBoundsError, ArithmeticError):
 
 class CalibrationError(StlBoundsError):
     """An inverse problem (minimum lambda or n) has no solution in the searched range."""
+
+
+def unknown_choice(what: str, name: object, known: list[str] | tuple[str, ...] | dict[str, object]) -> ParameterError:
+    """The error for a name outside ``known``: lists the choices and suggests the closest one (difflib)."""
+    import difflib
+
+    close = difflib.get_close_matches(str(name), list(known), n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    return ParameterError(f"{what} must be one of {', '.join(known)}; got {name!r}{hint}")

@@ -165,3 +165,14 @@ def test_committed_figures_of_the_calculator_are_current() -> None:
         assert manifest["figure"] == name and manifest["caption"] == spec.caption
         if not spec.campaigns:
             assert manifest["data_sha256"] == data_hash(spec.data(Records({}))), f"re-render {name}"
+
+
+def test_usetex_without_latex_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import stl_bounds.figures.render as render_module
+
+    monkeypatch.setattr(render_module.shutil, "which", lambda name: None)
+    assert main(["figures", "--only", "bound_vs_generation", "--usetex", "--out", str(tmp_path)]) == 2
+    assert "needs a LaTeX installation" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())

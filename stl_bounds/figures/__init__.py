@@ -9,12 +9,11 @@ the records of a verification run (:mod:`stl_bounds.figures.records`).
 
 from __future__ import annotations
 
-import difflib
 import importlib
 
 from typing import TYPE_CHECKING, Any
 
-from stl_bounds.errors import ParameterError
+from stl_bounds.errors import unknown_choice
 
 if TYPE_CHECKING:
     from stl_bounds.figures.spec import FigureSkipped, FigureSpec, Records
@@ -59,7 +58,5 @@ def get_figure(name: str) -> FigureSpec:
     """
     module = MODULES.get(name)
     if module is None:
-        close = difflib.get_close_matches(str(name), MODULES, n=1)
-        hint = f" (did you mean {close[0]}?)" if close else ""
-        raise ParameterError(f"figure must be one of {', '.join(MODULES)}; got {name!r}{hint}")
+        raise unknown_choice("figure", name, MODULES)
     return importlib.import_module(module).FIGURE

@@ -7,10 +7,9 @@ that the CLI starts fast and a worker imports only what it runs.
 
 from __future__ import annotations
 
-import difflib
 import importlib
 
-from stl_bounds.errors import ParameterError
+from stl_bounds.errors import unknown_choice
 from verification.campaign import Campaign
 
 __all__ = ["MODULES", "get_campaign", "names"]
@@ -45,7 +44,5 @@ def get_campaign(name: str) -> Campaign:
     """
     module = MODULES.get(name)
     if module is None:
-        close = difflib.get_close_matches(str(name), MODULES, n=1)
-        hint = f" (did you mean {close[0]}?)" if close else ""
-        raise ParameterError(f"campaign must be one of {', '.join(MODULES)}; got {name!r}{hint}")
+        raise unknown_choice("campaign", name, MODULES)
     return importlib.import_module(module).CAMPAIGN
