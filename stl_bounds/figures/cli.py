@@ -3,7 +3,7 @@
 ::
 
     stl-bounds figures [--out figures/] [--only NAME ...] [--results FILE]
-                       [--venue onecolumn] [--usetex] [--seed S] [--workers W]
+                       [--venue onecolumn] [--usetex] [--seed S] [--workers W] [--no-progress]
 
 Figures of the calculator are drawn from the registry alone.  Figures of
 campaign results read ``--results`` (a ``results.json`` of ``stl-bounds
@@ -80,6 +80,7 @@ def configure_figures_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--workers", type=int, default=os.cpu_count() or 1, metavar="W", help="worker processes (default: CPU count)"
     )
+    p.add_argument("--no-progress", dest="bars", action="store_false", default=None, help="no progress bars")
 
 
 def _print_outcome(results: Sequence[Rendered | Skipped], out: Path) -> None:
@@ -107,7 +108,7 @@ def run_figures(args: argparse.Namespace) -> int:
         elif needed:
             print(f"{PROG}: running the campaigns {', '.join(needed)} (quick mode, seed {args.seed})", file=sys.stderr)
             with tempfile.TemporaryDirectory(prefix="stl-bounds-figures-") as work:
-                records = run_campaigns(needed, work, seed=args.seed, workers=args.workers)
+                records = run_campaigns(needed, work, seed=args.seed, workers=args.workers, progress=args.bars)
         else:
             records = Records({}, seed=None)
         results = render_all(

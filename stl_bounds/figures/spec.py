@@ -55,7 +55,7 @@ class Records(Mapping[str, Mapping[str, Any]]):
         if record is None:
             raise FigureSkipped(f"needs the campaign record {name!r} (run `stl-bounds verify {name}`)")
         if record.get("status") == "skipped":
-            raise FigureSkipped(f"campaign {name!r} was skipped: {record.get('skip_reason', 'no reason recorded')}")
+            raise FigureSkipped(f"needs the record of campaign {name!r}; {record.get('skip_reason') or 'it was skipped'}")
         return record
 
 

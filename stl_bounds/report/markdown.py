@@ -100,7 +100,7 @@ def _verification(doc: Mapping[str, Any]) -> list[str]:
             (f"`{name}`", rec["title"], f"{n_pass}/{len(rec['checks'])}", status if status != "FAIL" else "**FAIL**")
         )
         if status == "skipped":
-            notes.append(f"- `{name}` skipped: {rec.get('skip_reason', '')}")
+            notes.append(f"- {rec.get('skip_reason') or f'`{name}` skipped'}")
         for c in rec["checks"]:
             if not c["passed"]:
                 notes.append(f"- **FAIL** `{name}`: `{c['name']}` — {c['statement']} ({format_figure(c['figures'])})")
