@@ -218,5 +218,5 @@ def test_campaign_figures_are_skipped_without_their_record(name: str) -> None:
     (campaign,) = spec.campaigns
     with pytest.raises(FigureSkipped, match=campaign):
         spec.data(Records({}))
-    with pytest.raises(FigureSkipped, match="campaign .*; skip test"):
+    with pytest.raises(FigureSkipped, match=r"campaign .*; skip test"):
         spec.data(Records({campaign: {"status": "skipped", "skip_reason": "skip test"}}))

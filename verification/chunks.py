@@ -64,7 +64,8 @@ class ChunkIdentity:
         Chunk index and its replicate range ``[start, stop)``.
     software
         Versions of the software that computes the chunk (stl_bounds, numpy,
-        scipy, python): a resumed run must not mix numbers from two of them.
+        scipy, python, and torch when installed): a resumed run must not mix
+        numbers from two of them.
     """
 
     campaign: str

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import platform
 from collections.abc import Mapping, Sequence
+from importlib import metadata
 from typing import Any
 
 import numpy as np
@@ -41,13 +42,18 @@ RESULTS_SCHEMA = 1
 
 
 def versions() -> dict[str, str]:
-    """Versions of the software that produced the numbers."""
-    return {
+    """Versions of the software that produced the numbers (torch when installed: the transformer campaigns)."""
+    out = {
         "stl_bounds": stl_bounds.__version__,
         "python": platform.python_version(),
         "numpy": np.__version__,
         "scipy": scipy.__version__,
     }
+    try:
+        out["torch"] = metadata.version("torch")  # read from the package metadata: torch is not imported
+    except metadata.PackageNotFoundError:
+        pass
+    return out
 
 
 def campaign_record(

@@ -66,18 +66,12 @@ def _check_out(out: Path) -> None:
 
 
 def _versions() -> dict[str, str]:
-    """Versions of the software: those of the verification records, matplotlib, and torch when installed."""
+    """Versions of the software: those of the verification records (torch included when installed), matplotlib."""
     import matplotlib
 
-    from verification.icl import torch_missing
     from verification.report import versions
 
-    out = {**versions(), "matplotlib": matplotlib.__version__}
-    if not torch_missing():
-        import torch
-
-        out["torch"] = torch.__version__
-    return out
+    return {**versions(), "matplotlib": matplotlib.__version__}
 
 
 def _figure_entries(results: list[Any]) -> list[dict[str, Any]]:
