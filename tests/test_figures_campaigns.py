@@ -156,6 +156,10 @@ def test_rate_validity_plots_the_quantiles_against_the_bound_with_the_constant(
         M = by_n[ns[0]]["params"]["M"]
         np.testing.assert_array_equal(lines[f"q:{key}"].get_xdata(), np.minimum(bound, M).ravel())
         np.testing.assert_array_equal(lines[f"q:{key}"].get_ydata(), q.ravel())
+        low = np.array([by_n[n]["data"]["q_low"][1:] for n in ns])
+        high = np.array([by_n[n]["data"]["q_high"][1:] for n in ns])
+        assert np.all(low <= q) and np.all(q <= high)  # the record's order-statistic interval brackets q
+        np.testing.assert_array_equal(np.asarray(g["q_interval"]), [low, high])
         np.testing.assert_allclose(lines[f"r_n:{key}"].get_ydata(), np.exp(np.log(r).mean(axis=1)), rtol=RTOL)
         np.testing.assert_allclose(lines[f"r_i:{key}"].get_ydata(), np.exp(np.log(r).mean(axis=0)), rtol=RTOL)
         np.testing.assert_allclose(r, q / np.minimum(bound, M), rtol=RTOL)

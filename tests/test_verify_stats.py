@@ -57,3 +57,19 @@ def test_slope_interval() -> None:
 def test_upper_quantile_is_a_sample_value() -> None:
     x = np.arange(1.0, 101.0)
     assert upper_quantile(x, 0.05) == 95.0
+
+
+def test_quantile_interval_covers_the_true_quantile_at_its_level() -> None:
+    from verification.stats import quantile_interval, upper_quantile
+
+    rng = np.random.default_rng(7)
+    reps, m, delta, level = 4000, 400, 0.05, 0.95
+    samples = rng.random((m, reps))  # Uniform(0, 1): the true (1 - δ)-quantile is 1 - δ
+    low, high = quantile_interval(samples, delta, level=level)
+    q = upper_quantile(samples, delta)
+    assert np.all(low <= q) and np.all(q <= high)
+    coverage = np.mean((low <= 1 - delta) & (1 - delta <= high))
+    se = np.sqrt(level * (1 - level) / reps)
+    # at least the nominal level (order-statistic intervals are conservative), up to 4 SE of Monte Carlo error,
+    # and not vacuous: a discrete binomial interval overshoots the level by a few points at most
+    assert level - 4 * se <= coverage <= level + 0.04

@@ -13,7 +13,9 @@ Every interval here is a frequentist statement about a Monte Carlo estimate:
   (THEORY §6.2) from block means;
 * :func:`slope` — least-squares slope with a Student-t confidence interval
   (``scipy.stats.linregress``), for the rate checks of THEORY §6.4–6.5;
-* :func:`upper_quantile` — the empirical (1 − δ)-quantile of THEORY §6.4.
+* :func:`upper_quantile` — the empirical (1 − δ)-quantile of THEORY §6.4, and
+  :func:`quantile_interval`, its distribution-free confidence interval from
+  order statistics (the count of samples below the true quantile is binomial).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ __all__ = [
     "Slope",
     "bonferroni_threshold",
     "median_of_means",
+    "quantile_interval",
     "slope",
     "upper_quantile",
     "zscore",
@@ -203,3 +206,27 @@ def upper_quantile(samples: np.ndarray, delta: float) -> np.ndarray:
     frequency at most δ.
     """
     return np.quantile(np.asarray(samples, dtype=float), 1.0 - delta, axis=0, method="inverted_cdf")
+
+
+def quantile_interval(samples: np.ndarray, delta: float, *, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    r"""Distribution-free confidence interval of the :math:`(1-\delta)`-quantile along axis 0.
+
+    With m i.i.d. samples and :math:`p = 1 - \delta`, the number of samples
+    below the true quantile :math:`q_p` is Binomial(m, p) (continuous
+    distribution), so the order statistics :math:`X_{(l)} \le q_p \le X_{(u)}`
+    with :math:`l = F^{-1}_{\rm Bin}(\alpha/2)`, :math:`u = F^{-1}_{\rm Bin}(1-\alpha/2) + 1`
+    (1-based, :math:`\alpha = 1 -` ``level``) hold with probability at least ``level``
+    (e.g. David & Nagaraja, *Order Statistics*, 2003, §7.1).  Indices are clipped to
+    ``[1, m]``, which only widens the interval.
+
+    Returns
+    -------
+    (low, high)
+        Arrays of the shape of ``samples[0]``.
+    """
+    ordered = np.sort(np.asarray(samples, dtype=float), axis=0)
+    m = ordered.shape[0]
+    alpha = 1.0 - level
+    low = int(np.clip(stats.binom.ppf(alpha / 2, m, 1.0 - delta), 1, m))
+    high = int(np.clip(stats.binom.ppf(1 - alpha / 2, m, 1.0 - delta) + 1, 1, m))
+    return ordered[low - 1], ordered[high - 1]

@@ -19,8 +19,9 @@ mean :math:`\hat\varepsilon` at that (n, λ)), both as recorded, and
 The legend gives the record's slopes of mean log r against log n and against
 i with their 95% intervals; a flat r means the bound captures the shape of
 the gap.  λ = 0 (grey) is outside the campaign's checks and of Ĉ: there the
-gap grows with i (THEORY §6.4 reports it separately).  The record has no
-standard error for a quantile, so no interval is drawn on q.
+gap grows with i (THEORY §6.4 reports it separately).  The bars on q are the
+record's distribution-free 95% order-statistic intervals
+(:func:`verification.stats.quantile_interval`).
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ def data(records: Records) -> dict[str, Any]:
         ns = np.array(sorted(tasks))
         i = np.asarray(tasks[ns[0]]["data"]["i"], dtype=int)[FIRST:]
         q = np.array([tasks[n]["data"]["q"][FIRST:] for n in ns], dtype=float)  # (n, i)
+        q_low = np.array([tasks[n]["data"]["q_low"][FIRST:] for n in ns], dtype=float)
+        q_high = np.array([tasks[n]["data"]["q_high"][FIRST:] for n in ns], dtype=float)
         bound = np.array([tasks[n]["data"]["bound"][FIRST:] for n in ns], dtype=float)
         r = np.array([tasks[n]["data"]["r"][FIRST:] for n in ns], dtype=float)
         M = float(tasks[ns[0]]["params"]["M"])
@@ -68,6 +71,7 @@ def data(records: Records) -> dict[str, Any]:
             "n": ns,
             "i": i,
             "q": q,
+            "q_interval": [q_low, q_high],
             "bound": bound,
             "capped": np.minimum(bound, M),
             "r": r,
@@ -113,6 +117,18 @@ def draw(fig: Figure, d: Mapping[str, Any]) -> None:
         capped, q = np.asarray(g["capped"]), np.asarray(g["q"])
         xlo, xhi, qlo = min(xlo, capped.min()), max(xhi, capped.max()), min(qlo, q.min())
         filled = color if lam > 0 else "none"
+        q_low, q_high = (np.asarray(v) for v in g["q_interval"])
+        ax_q.errorbar(
+            capped.ravel(),
+            q.ravel(),
+            yerr=[(q - q_low).ravel(), (q_high - q).ravel()],
+            fmt="none",
+            ecolor=color,
+            elinewidth=0.5,
+            capsize=0,
+            alpha=0.6,
+            gid=f"q_ci:{key}",
+        )
         ax_q.plot(
             capped.ravel(),
             q.ravel(),
@@ -168,10 +184,10 @@ def draw(fig: Figure, d: Mapping[str, Any]) -> None:
         ncols=1,
         title=(
             rf"$q$: empirical $(1-\delta)$-quantile of the gap ($\delta = {d['delta']:g}$, "
-            rf"{d['replicates']} trajectories); dashed: $\hat C = \max r = {C:.3f}$"
+            rf"{d['replicates']} trajectories; bars: 95% order-statistic CI, mostly within the markers)"
             "\n"
-            rf"(the empirical constant, at $n = {at['n']}$, $\lambda = {at['lam']:g}$, $i = {at['i']}$); "
-            r"(b), (c): geometric mean of $r$, band: its range"
+            rf"dashed: $\hat C = \max r = {C:.3f}$, the empirical constant (at $n = {at['n']}$, "
+            rf"$\lambda = {at['lam']:g}$, $i = {at['i']}$); (b), (c): geometric mean of $r$, band: its range"
             "\n"
             r"slopes of mean $\log r$ against $\log n$ and against $i$, with 95% CI:"
         ),

@@ -6,7 +6,8 @@ clipped loss :math:`\ell(h, z) = \min((z-h)^2, M)`, so that
 (:mod:`verification.downstream`; 1-D Gaussian ``reused`` loop for λ > 0,
 ``replace`` at λ = 0).  On a grid of (n, λ, i):
 
-* q = the empirical (1 − δ)-quantile of :math:`\mathrm{Gap}_i` over trajectories;
+* q = the empirical (1 − δ)-quantile of :math:`\mathrm{Gap}_i` over trajectories (with its distribution-free
+  order-statistic confidence interval at level LEVEL, :func:`~verification.stats.quantile_interval`, for plots);
 * :math:`B_i` = ``stl_bounds.get("fu2025.thm1").evaluate(M=M, lam=λ, n=n,
   delta=δ, beta=1/n, g=1, kappa=1, eps=ε̂, i=i)`` with ε̂ the measured mean of
   :math:`\varepsilon_i = d_{TV}(D_i, \tilde D_i)` over generations and
@@ -34,7 +35,7 @@ import numpy as np
 import stl_bounds
 from verification.campaign import Campaign, Check, Outcome, TaskData
 from verification.downstream import run_downstream
-from verification.stats import Moments, slope, upper_quantile
+from verification.stats import Moments, quantile_interval, slope, upper_quantile
 from verification.tv import shift_quantities
 
 __all__ = ["CAMPAIGN", "DELTA", "EPS_PER_CHUNK", "LOSS_BOUND", "SLOPE_TOLERANCE"]
@@ -93,11 +94,14 @@ def _reduce(task: TaskData) -> dict[str, Any]:
     eps_hat = float(eps.mean.mean())
     bound = _bound(task.params, eps=eps_hat, i=i)
     q = upper_quantile(gap, DELTA)
+    q_low, q_high = quantile_interval(gap, DELTA, level=LEVEL)
     capped = np.minimum(bound.value, task.params["M"])
     gap_moments = Moments.of(gap)
     return {
         "i": i,
         "q": q,
+        "q_low": q_low,
+        "q_high": q_high,
         "bound": bound.value,
         "bound_terms": bound.terms,
         "r": q / capped,
@@ -189,7 +193,7 @@ CAMPAIGN = Campaign(
     name="rate_validity",
     title="shape of the template bound fu2025.thm1 against exact gaps of a clipped-mean learner",
     theory="THEORY §6.4 (bound of §4.1)",
-    version=1,
+    version=2,
     chunk_size=500,
     replicates={"quick": 2000, "full": 20000},
     tasks=tasks,
