@@ -3,7 +3,7 @@
 A bound is a *description* (STYLE habit 1): id, citation, fidelity label,
 assumptions, parameters with domains and defaults, named terms (sympy
 expressions whose sum is the bound) and, for recursive quantities, the growth
-factor ρ that decides the regime (THEORY §4.1).  Numeric evaluation lives in
+factor ρ that decides the regime (docs/theory.md §4.1).  Numeric evaluation lives in
 :mod:`stl_bounds.evaluation`; ``Bound.evaluate`` is a thin forwarder so that the
 description and the one code path that computes it cannot drift.
 """
@@ -28,7 +28,7 @@ __all__ = ["FIDELITY_LABELS", "Bound", "Citation", "Constraint", "Fidelity", "Mo
 
 Fidelity = Literal["exact", "external", "template", "derived"]
 
-#: THEORY §0: what each fidelity label means.
+#: docs/theory.md §0: what each fidelity label means.
 FIDELITY_LABELS: dict[str, str] = {
     "exact": "a mathematical identity or exact finite-sample result, checked by Monte Carlo",
     "external": "an exact or explicit result from another paper; constants as stated there",
@@ -50,7 +50,7 @@ class Citation:
     arxiv
         arXiv identifier with version, when there is one.
     theory
-        Section of ``THEORY.md`` that states the formula as implemented.
+        Section of ``docs/theory.md`` that states the formula as implemented.
     """
 
     paper: str
@@ -59,11 +59,9 @@ class Citation:
     arxiv: str | None = None
 
     def text(self) -> str:
-        """One-line citation."""
-        parts = [self.paper, self.location]
-        if self.arxiv:
-            parts.append(self.arxiv)
-        return ", ".join(parts) + f" [{self.theory}]"
+        """One-line citation (empty parts, e.g. of a bound file's citation, are left out)."""
+        parts = [part for part in (self.paper, self.location, self.arxiv) if part]
+        return ", ".join(parts) + (f" [{self.theory}]" if self.theory else "")
 
 
 @dataclass(frozen=True)
@@ -106,7 +104,7 @@ class Bound:
     citation
         Source of the formula.
     fidelity
-        THEORY §0 label.
+        docs/theory.md §0 label.
     assumptions
         Human-readable assumptions under which the statement holds.
     parameters
@@ -128,7 +126,7 @@ class Bound:
     kind
         ``"bound"`` (an upper bound, ≤ or ≲) or ``"identity"`` (an exact value).
     m_alias
-        Whether ``m`` may replace ``lam`` via λ = n/(n+m) (THEORY §1, "n real + m
+        Whether ``m`` may replace ``lam`` via λ = n/(n+m) (docs/theory.md §1, "n real + m
         synthetic"); off where n already counts every point of a fit.
     limit
         Zero-argument callable giving lim over generations when the generic
@@ -233,12 +231,25 @@ class Bound:
         return resolve(self, params)
 
     def limit_in_generations(self) -> sp.Expr | None:
-        """lim_{i→∞} of the bound, symbolically, when ρ < 1 (THEORY §6.1 C1)."""
+        """lim_{i→∞} of the bound, symbolically, when ρ < 1 (docs/theory.md §6.1 C1)."""
         if self.limit is not None:
             return self.limit()
         from stl_bounds.limits import limit_in_generations
 
         return limit_in_generations(self)
+
+    # --- Jupyter displays (stl_bounds.notebook) ----------------------------
+    def _repr_latex_(self) -> str:
+        """Jupyter: the formula as display math, ``$$B = ...$$``."""
+        from stl_bounds.notebook import bound_latex
+
+        return bound_latex(self)
+
+    def _repr_markdown_(self) -> str:
+        """Jupyter: title, id, fidelity, citation, formula, terms and a parameters table."""
+        from stl_bounds.notebook import bound_markdown
+
+        return bound_markdown(self)
 
 
 def substitute_defaults(expr: sp.Expr, parameters: tuple[Parameter, ...]) -> sp.Expr:

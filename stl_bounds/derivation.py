@@ -1,4 +1,4 @@
-"""Symbolic derivations: recurrence → closed form → limits (THEORY §3).
+"""Symbolic derivations: recurrence → closed form → limits (docs/theory.md §3).
 
 A :class:`Derivation` is an ordered list of :class:`Step` objects, each a
 sympy object with a caption, printable as text or LaTeX (``stl-bounds derive``).

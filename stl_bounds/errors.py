@@ -17,6 +17,14 @@ class ParameterError(StlBoundsError, ValueError):
     """A parameter is unknown, missing, out of its domain or of the wrong type."""
 
 
+class BoundFileError(ParameterError):
+    """A bound file (TOML) is unreadable or invalid; nothing of it is registered.
+
+    The one-line message names the file, the line and the key, e.g.
+    ``mylab.toml:12: terms.shift: attribute access is not allowed: `os.system```.
+    """
+
+
 class UnknownIdError(StlBoundsError, LookupError):
     """No registered object has the requested id."""
 

@@ -216,6 +216,8 @@ def evaluate(bound: Bound, params: Mapping[str, Any], *, precision: str = "float
     if k.has_trivial:
         vacuous = np.asarray(value >= outputs[-1])
         diagnostics["vacuous"] = vacuous if vacuous.ndim else bool(vacuous)
+        trivial = np.asarray(outputs[-1], dtype=float)  # Bound.trivial_at, e.g. M: the bound says nothing from here on
+        diagnostics["trivial_at"] = trivial if trivial.ndim else float(trivial)
     return Result(bound.id, bound.fidelity, values, value, terms, diagnostics)
 
 

@@ -1,6 +1,6 @@
-r"""Symbolic limits in the number of generations (THEORY §6.1, claim C1).
+r"""Symbolic limits in the number of generations (docs/theory.md §6.1, claim C1).
 
-For a bound with growth factor :math:`\rho` (THEORY §4.1), the limit
+For a bound with growth factor :math:`\rho` (docs/theory.md §4.1), the limit
 :math:`i \to \infty` is taken under :math:`0 < \rho < 1` by writing
 :math:`\rho = 1/(1+u)` with :math:`u > 0` (solved for one parameter of
 :math:`\rho`, :math:`\kappa` when present, else :math:`\lambda`), so that
@@ -65,4 +65,6 @@ def _limit(bound: Bound, expr: sp.Expr, gen: sp.Symbol) -> sp.Expr:
     solutions = sp.solve(sp.Eq(rho, 1 / (1 + u)), pick)
     if len(solutions) != 1:
         raise NotImplementedError(f"{bound.id}: cannot isolate {pick} in rho = {rho}")
-    return sp.limit(expr.subs(pick, solutions[0]), gen, sp.oo).subs(u, 1 / rho - 1)
+    # cancel inside each power, so that rho**i becomes (1 + u)**(-i) (sympy leaves the rational base unsimplified)
+    rewritten = expr.subs(pick, solutions[0]).replace(lambda e: e.is_Pow, lambda e: sp.Pow(sp.cancel(e.base), e.exp))
+    return sp.limit(rewritten, gen, sp.oo).subs(u, 1 / rho - 1)

@@ -1,4 +1,4 @@
-"""The canonical parameters of THEORY §1 and §7: symbols, domains, descriptions.
+"""The canonical parameters of docs/theory.md §1 and §7: symbols, domains, descriptions.
 
 Each parameter is declared once here, with its sympy symbol (carrying the
 assumptions that its domain implies) and its :class:`~stl_bounds.domains.Domain`.
@@ -34,16 +34,20 @@ class Parameter:
     Attributes
     ----------
     name
-        Keyword name in ``evaluate`` and ``--set`` name in the CLI (THEORY §7).
+        Keyword name in ``evaluate`` and ``--set`` name in the CLI (docs/theory.md §7).
     symbol
         The sympy symbol, with assumptions implied by ``domain``.
     domain
         Allowed values.
     description
-        One line, with the THEORY symbol.
+        One line, with the symbol of docs/theory.md §1.
     default
         Value used when the caller gives none: a number or a sympy expression
         of other parameters' symbols (resolved after them).
+    typical
+        The finite range that property tests draw from (:mod:`stl_bounds.testing`)
+        when the name has no entry in ``MODERATE`` (parameters of bound files);
+        ``None`` for the catalogue.
     """
 
     name: str
@@ -51,6 +55,7 @@ class Parameter:
     domain: Domain
     description: str
     default: sp.Expr | None = None
+    typical: tuple[float, float] | None = None
 
     def default_text(self) -> str:
         """The default as text in parameter names, e.g. ``0.5`` or ``1/n``."""
@@ -78,7 +83,7 @@ def _p(name: str, latex: str, domain: Domain, description: str, **assumptions: b
 CATALOG: dict[str, Parameter] = {
     p.name: p
     for p in [
-        _p("n", "n", COUNT_FROM_1, "training-set size of one generation (THEORY §1)"),
+        _p("n", "n", COUNT_FROM_1, "training-set size of one generation (docs/theory.md §1)"),
         _p("lam", "lambda", PROBABILITY, "proportion of real data in each generation, λ"),
         _p("m", "m", COUNT_FROM_0, "number of synthetic points; then λ = n/(n+m)"),
         _p("i", "i", COUNT_FROM_0, "generation index; generation 0 trains on real data only"),

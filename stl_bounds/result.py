@@ -11,12 +11,12 @@ import numpy as np
 
 __all__ = ["REGIMES", "Result", "classify_regime", "json_number"]
 
-#: Regimes of THEORY §4.1, indexed by code: growth factor ρ < 1, ρ = 1, ρ > 1.
+#: Regimes of docs/theory.md §4.1, indexed by code: growth factor ρ < 1, ρ = 1, ρ > 1.
 REGIMES = np.array(["converges", "critical", "collapses"])
 
 
 def classify_regime(rho: Any) -> Any:
-    """``converges`` (ρ < 1), ``critical`` (ρ = 1), ``collapses`` (ρ > 1) — THEORY §4.1.
+    """``converges`` (ρ < 1), ``critical`` (ρ = 1), ``collapses`` (ρ > 1) — docs/theory.md §4.1.
 
     A string for a scalar ρ, an array of strings for an array.
     """
@@ -50,7 +50,7 @@ class Result:
     id
         Registry id of the bound.
     fidelity
-        THEORY §0 label of the bound (``exact``, ``external``, ``template``, ``derived``).
+        docs/theory.md §0 label of the bound (``exact``, ``external``, ``template``, ``derived``).
     params
         Every parameter value used, defaults included (floats, or arrays on a grid).
     value
@@ -59,7 +59,9 @@ class Result:
         Named terms (insertion order of the bound's definition).
     diagnostics
         Extra facts: the growth factor ``rho`` (for recursive bounds), the
-        evaluation path (``precision``).
+        evaluation path (``precision``) and, for a bound with ``Bound.trivial_at``
+        (e.g. M), ``vacuous``: value ≥ trivial_at, equality included — a gap bound
+        equal to M says nothing about a loss in [0, M].
     """
 
     id: str
@@ -71,7 +73,7 @@ class Result:
 
     @property
     def regime(self) -> Any:
-        """``converges`` / ``critical`` / ``collapses`` from ρ (THEORY §4.1), ``n/a``
+        """``converges`` / ``critical`` / ``collapses`` from ρ (docs/theory.md §4.1), ``n/a``
         without a recursion; an array of these on a grid (computed on access)."""
         rho = self.diagnostics.get("rho")
         return "n/a" if rho is None else classify_regime(rho)
@@ -107,9 +109,17 @@ class Result:
             )
         return out
 
+    def _repr_html_(self) -> str:
+        """Jupyter: value, terms with their shares, regime and the vacuous flag (HTML, escaped)."""
+        from stl_bounds.notebook import result_html
+
+        return result_html(self)
+
     def to_dict(self) -> dict[str, Any] | list[dict[str, Any]]:
-        """JSON-ready dict with keys ``id, params, value, terms, regime, fidelity``
-        (plus ``diagnostics``); a list of such dicts for a grid. No NaN/Infinity."""
+        """JSON-ready dict with keys ``id, params, value, terms, regime, fidelity``,
+        ``vacuous`` and ``trivial_at`` (None where the bound has no trivial value; see
+        ``Bound.trivial_at``), plus ``diagnostics``; a list of such dicts for a grid.
+        No NaN/Infinity."""
         if self.shape != ():
             return [p.to_dict() for p in self.points()]  # type: ignore[misc]
         return {
@@ -119,6 +129,9 @@ class Result:
             "terms": {k: json_number(v) for k, v in self.terms.items()},
             "regime": str(self.regime),
             "fidelity": self.fidelity,
+            # vacuity is part of the statement, not only a diagnostic (None: the bound has no trivial value)
+            "vacuous": _plain(self.diagnostics.get("vacuous")),
+            "trivial_at": _plain(self.diagnostics.get("trivial_at")),
             "diagnostics": {k: _plain(v) for k, v in self.diagnostics.items()},
         }
 

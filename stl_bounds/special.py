@@ -1,7 +1,7 @@
 r"""Special functions used by the bounds, with symbolic, numpy and mpmath forms.
 
 :class:`GeometricSum` is :math:`\mathrm{geom}(\rho, k) = \sum_{j=0}^{k-1} \rho^j`,
-the function that solves every affine recursion of THEORY §3 (L3-L5):
+the function that solves every affine recursion of docs/theory.md §3 (L3-L5):
 :math:`x_i = \rho x_{i-1} + c,\ x_0 = x` has :math:`x_i = \rho^i x + c\,\mathrm{geom}(\rho, i)`.
 It is kept as one symbolic object so that the removable singularity at
 :math:`\rho = 1` (where the closed form :math:`(1-\rho^k)/(1-\rho)` reads 0/0)
@@ -48,12 +48,21 @@ class GeometricSum(sp.Function):
         return (1 - rho**k) / (1 - rho)
 
     def _eval_evalf(self, prec: int) -> sp.Expr | None:
-        rho, k = self.args
-        if not (rho.is_number and k.is_number):
+        r"""``prec`` bits via :func:`geometric_sum_mpmath` with 10 guard bits.
+
+        Evaluating the closed form :math:`(1-\rho^k)/(1-\rho)` at ``prec`` bits would lose
+        :math:`\log_2(1/|1-\rho|)` bits to cancellation near :math:`\rho = 1`; the mpmath form
+        (``expm1`` of :math:`k\log\rho` over the exact difference :math:`1-\rho`) loses none.
+        """
+        rho, k = (a.evalf(mpmath.libmp.prec_to_dps(prec) + 3) for a in self.args)
+        if not (rho.is_Number and k.is_Number):
             return None
-        if sp.Eq(rho, 1) is sp.true:
-            return k._eval_evalf(prec)
-        return ((1 - rho**k) / (1 - rho))._eval_evalf(prec)
+        with mpmath.workprec(prec + 10):
+            try:
+                value = geometric_sum_mpmath(rho._to_mpmath(prec + 10), k._to_mpmath(prec + 10))
+            except (ValueError, TypeError):  # rho < 0 with a non-integer k, or a complex argument: no real value
+                return None
+        return sp.Float(value, precision=prec)
 
     def _eval_is_nonnegative(self) -> bool | None:
         rho, k = self.args
@@ -90,30 +99,43 @@ def geometric_sum_numpy(rho: Any, k: Any) -> np.ndarray:
 
 
 def geometric_sum_mpmath(rho: Any, k: Any) -> Any:
-    """High-precision :math:`\\sum_{j<k} \\rho^j` (reference path)."""
+    r"""High-precision :math:`\sum_{j<k} \rho^j` (reference path), for :math:`\rho, k \ge 0`.
+
+    :math:`-\mathrm{expm1}(k\log\rho)/(1-\rho)`: the difference :math:`1-\rho` of a working-precision
+    number near 1 is exact and ``expm1`` keeps the relative precision of :math:`1-\rho^k`, so the
+    result is accurate to a few units in the last place for every :math:`\rho`, however close to 1.
+    A negative :math:`\rho` (an integer k only) takes the same care with :math:`|\rho|^k - 1`.
+    """
     rho, k = mpmath.mpf(rho), mpmath.mpf(k)
     if k == 0:
         return mpmath.mpf(0)
     if rho == 1:
         return k
-    return -mpmath.expm1(k * mpmath.log(rho)) / (1 - rho) if rho > 0 else mpmath.mpf(1)
+    if rho == 0:
+        return mpmath.mpf(1)
+    if rho > 0:
+        return -mpmath.expm1(k * mpmath.log(rho)) / (1 - rho)
+    if k != mpmath.floor(k):
+        raise ValueError(f"GeometricSum needs an integer k for rho < 0; got rho={rho}, k={k}")
+    power_minus_one = mpmath.expm1(k * mpmath.log(-rho))  # |rho|^k - 1
+    return (-power_minus_one if int(k) % 2 == 0 else 2 + power_minus_one) / (1 - rho)
 
 
 NUMPY_FUNCTIONS = {"GeometricSum": geometric_sum_numpy}
 MPMATH_FUNCTIONS = {"GeometricSum": geometric_sum_mpmath}
 
 
-# --- THEORY §5: divided differences of powers and ratios of Gamma functions -------------------
+# --- docs/theory.md §5: divided differences of powers and ratios of Gamma functions -------------------
 #
 # Three more functions, each one symbolic object with a stable numpy implementation and an mpmath
 # reference, like GeometricSum:
 #
 # * DividedPower(k, x_0, ..., x_m): the divided difference of x ↦ x^k.  It writes powers of a
-#   matrix with eigenvalues x_j in Newton form (THEORY §5.2) with no 0/0 where eigenvalues meet;
+#   matrix with eigenvalues x_j in Newton form (docs/theory.md §5.2) with no 0/0 where eigenvalues meet;
 #   GeometricSum(ρ, k) = DividedPower(k, ρ, 1).
 # * LogGammaRatio(x, a) = log(Γ(x+a) / (Γ(x) x^a)): the products c(n)^t, ∏(1 − 1/(k²n)), ... of
-#   THEORY §5.1 and §5.3 in log space, without the cancellation in loggamma(x+a) − loggamma(x).
-# * DigammaMinusLog(x) = ψ(x) − log x: the drift of E log σ̂_t² (THEORY §5.1).
+#   docs/theory.md §5.1 and §5.3 in log space, without the cancellation in loggamma(x+a) − loggamma(x).
+# * DigammaMinusLog(x) = ψ(x) − log x: the drift of E log σ̂_t² (docs/theory.md §5.1).
 
 #: Bernoulli numbers B_2, B_4, ..., B_16 of the Stirling series.
 _BERNOULLI = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510)

@@ -28,7 +28,15 @@ from stl_bounds.bound import Bound
 from stl_bounds.domains import Domain
 from stl_bounds.registry import get
 
-__all__ = ["MODERATE", "bound_ids", "domain_values", "invalid_params", "invalid_values", "valid_params"]
+__all__ = [
+    "MODERATE",
+    "bound_ids",
+    "domain_values",
+    "invalid_params",
+    "invalid_values",
+    "parameter_box",
+    "valid_params",
+]
 
 #: Default finite box for unbounded domains: large enough to matter, small enough for float64.
 MODERATE: Mapping[str, tuple[float, float]] = {
@@ -102,6 +110,12 @@ def invalid_values(domain: Domain) -> st.SearchStrategy[Any]:
     return st.one_of(options)
 
 
+def parameter_box(bound: Bound, name: str) -> tuple[float, float] | None:
+    """The drawing box of a parameter: its declared ``typical`` range, else ``MODERATE``."""
+    typical = bound.parameter_map[name].typical
+    return typical if typical is not None else MODERATE.get(name)
+
+
 def _bound(bound: Bound | str) -> Bound:
     return get(bound) if isinstance(bound, str) else bound
 
@@ -120,9 +134,9 @@ def valid_params(draw: st.DrawFn, bound: Bound | str, names: tuple[str, ...] | N
         if names is not None
         else tuple(p.name for p in b.parameters if p.default is None or not p.default.free_symbols)
     )
-    out = {name: draw(domain_values(b.parameter_map[name].domain, MODERATE.get(name))) for name in chosen}
+    out = {name: draw(domain_values(b.parameter_map[name].domain, parameter_box(b, name))) for name in chosen}
     if "lam" in out and "n" in out and draw(st.booleans()):
-        # λ on the lattice j/n half of the time: loops that pool λn real points need λn integral (THEORY §5.2)
+        # λ on the lattice j/n half of the time: loops that pool λn real points need λn integral (docs/theory.md §5.2)
         out["lam"] = draw(st.integers(0, int(out["n"]))) / out["n"]
     from stl_bounds.errors import ParameterError
 

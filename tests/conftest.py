@@ -1,8 +1,9 @@
 """Shared pytest configuration: hypothesis profiles, the Agg backend, and the session's quick report.
 
-``ci`` (hypothesis' built-in profile, loaded when CI=true), ``dev`` (default:
-fast, 50 examples) and ``thorough`` (1000 examples); choose with
-``HYPOTHESIS_PROFILE=thorough pytest``.
+``ci-stl`` (loaded when the environment variable CI is set: derandomized, no example database, so a CI
+run is the same on every machine), ``dev`` (default: fast, 50 examples, random) and ``thorough`` (1000
+examples); choose with ``HYPOTHESIS_PROFILE=thorough pytest``.  Every profile prints the blob that
+replays a failure (``@reproduce_failure``), and a dev run is reproduced with ``--hypothesis-seed=N``.
 """
 
 from __future__ import annotations
@@ -15,10 +16,16 @@ import matplotlib
 import pytest
 from hypothesis import HealthCheck, settings
 
-settings.register_profile("dev", max_examples=50, deadline=None)
-settings.register_profile("thorough", max_examples=1000, deadline=None)
+settings.register_profile("dev", max_examples=50, deadline=None, print_blob=True)
+settings.register_profile("thorough", max_examples=1000, deadline=None, print_blob=True)
 settings.register_profile(
-    "ci-stl", max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+    "ci-stl",
+    max_examples=60,
+    deadline=None,
+    derandomize=True,  # the same examples on every run and machine: CI is deterministic
+    database=None,  # no replay of examples saved by earlier runs
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci-stl" if os.environ.get("CI") else "dev"))
 

@@ -1,10 +1,11 @@
-"""Claims C1-C6 of THEORY §6.1: the checks pass, and targeted tests that could fail independently."""
+"""Claims C1-C6 of docs/theory.md §6.1: the checks pass, and targeted tests that could fail independently."""
 
 from __future__ import annotations
 
 import functools
 import json
 import math
+import re
 from collections.abc import Callable
 
 import mpmath
@@ -15,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import stl_bounds
-from stl_bounds.claims import CLAIM_IDS, ClaimCheck, check_all, check_claim
+from stl_bounds.claims import CLAIM_IDS, MONTE_CARLO_CLAIM_IDS, ClaimCheck, check_all, check_claim
 from stl_bounds.library.fu2025 import solve_optimal_m
 from stl_bounds.parameters import symbol
 
@@ -28,12 +29,13 @@ def checks() -> list[ClaimCheck]:
 
 
 def test_every_claim_passes(checks: list[ClaimCheck]) -> None:
-    assert [c.claim_id for c in checks] == list(CLAIM_IDS) == ["C1", "C2", "C3", "C4", "C5", "C6"]
+    assert list(CLAIM_IDS) == ["C1", "C2", "C3", "C4", "C5", "C6", "C7"] and MONTE_CARLO_CLAIM_IDS == ("C7",)
+    assert [c.claim_id for c in checks] == ["C1", "C2", "C3", "C4", "C5", "C6"]  # C7 only when asked
     for c in checks:
         assert c.symbolic_ok, f"{c.claim_id} symbolic: {c.symbolic_detail}"
         assert c.numeric_ok, f"{c.claim_id} numeric: {c.numeric_detail}"
         assert c.passed
-        assert c.theory == f"THEORY §6.1 {c.claim_id}"
+        assert c.theory == f"docs/theory.md §6.1 {c.claim_id}"
         assert c.bound_ids and all(b in stl_bounds.list_ids() for b in c.bound_ids)
         assert "\n" not in c.statement
         assert "200 random points" in c.numeric_detail
@@ -66,12 +68,69 @@ def test_seed_and_draws_are_used() -> None:
 
 
 def test_unknown_claim_and_bad_arguments() -> None:
-    with pytest.raises(stl_bounds.UnknownIdError, match="unknown claim id 'C9'; known: C1, C2, C3, C4, C5, C6"):
+    with pytest.raises(stl_bounds.UnknownIdError, match="unknown claim id 'C9'; known: C1, C2, C3, C4, C5, C6, C7"):
         check_claim("C9")
     with pytest.raises(stl_bounds.ParameterError, match="draws must be an integer >= 2; got 0"):
         check_claim("C1", draws=0)
     with pytest.raises(stl_bounds.ParameterError, match="seed must be an integer >= 0"):
         check_claim("C1", seed=-1)
+
+
+# --- C7: the Monte Carlo claim ----------------------------------------------------------------------
+def test_c7_passes_on_the_real_campaign() -> None:
+    """check_claim("C7") runs the campaign `claims` (quick, seeded) and the symbolic part on the closed forms."""
+    c = check_claim("C7", seed=0)
+    assert c.passed, f"{c.symbolic_detail}\n{c.numeric_detail}"
+    assert c.theory == "docs/theory.md §6.1 C7" and "\n" not in c.statement
+    assert set(c.bound_ids) <= set(stl_bounds.list_ids()) and "regression.accumulate.test_err" in c.bound_ids
+    assert "lim_t E_t / E_1 = pi**2/6" in c.symbolic_detail and "Monte Carlo only" in c.symbolic_detail
+    assert "stl-bounds verify claims --seed 0" in c.numeric_detail and "quick mode, seed 0" in c.numeric_detail
+    passed, total = re.search(r"(\d+)/(\d+) checks pass", c.numeric_detail).groups()
+    assert passed == total and int(total) > 10
+
+
+def test_check_all_runs_c7_only_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    import stl_bounds.claims as claims
+
+    asked: list[tuple[str, int, int]] = []
+    monkeypatch.setattr(claims, "check_claim", lambda c, *, seed, draws: asked.append((c, seed, draws)) or c)
+    assert claims.check_all(seed=3, draws=7) == ["C1", "C2", "C3", "C4", "C5", "C6"]
+    assert claims.check_all(monte_carlo=True)[-1] == "C7"
+    assert asked[0] == ("C1", 3, 7) and asked[-1] == ("C7", 0, 200)
+
+
+def test_cli_claims_says_where_c7_is_checked(capsys: pytest.CaptureFixture[str]) -> None:
+    from stl_bounds.cli import main
+
+    assert main(["claims", "--draws", "20"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[-2] == "6 of 6 claims pass"
+    assert "C7" in out[-1] and "`stl-bounds verify claims`" in out[-1] and 'check_claim("C7")' in out[-1]
+    assert main(["claims", "--draws", "20", "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    assert [c["claim_id"] for c in json.loads(captured.out)] == ["C1", "C2", "C3", "C4", "C5", "C6"]
+    assert "`stl-bounds verify claims`" in captured.err.splitlines()[-1]
+
+
+def test_cli_claims_takes_claim_ids(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """`stl-bounds claims C7 C1` checks exactly those (C7 included when named), and an unknown id exits 2."""
+    from stl_bounds import claims
+    from stl_bounds.cli import main
+
+    real = claims.check_claim
+    asked: list[str] = []
+
+    def fake(c: str, *, seed: int, draws: int) -> claims.ClaimCheck:
+        asked.append(c)
+        return real("C1", seed=seed, draws=draws)
+
+    monkeypatch.setattr(claims, "check_claim", fake)
+    assert main(["claims", "C7", "C1", "C7", "--draws", "10"]) == 0
+    assert asked == ["C7", "C1"]
+    assert "Monte Carlo claim, not checked here" not in capsys.readouterr().out
+    assert main(["claims", "C9"]) == 2
+    assert "unknown claim 'C9'" in capsys.readouterr().err
+    assert main(["claims", "--draws", "1"]) == 2
 
 
 # --- C1: the limit, independently -----------------------------------------------------------------
@@ -125,7 +184,7 @@ def test_c3_counterexample_total_not_monotone_in_lambda() -> None:
 
 
 def test_c3_limit_monotone_at_the_defaults() -> None:
-    """The THEORY remark 'the minimizing λ can be interior when ε is small' needs nβ > 2Mg: not at the defaults."""
+    """The docs/theory.md §6.1 remark 'the minimizing λ can be interior when ε is small' needs nβ > 2Mg."""
     bound = stl_bounds.get(THM1)
     lam = np.linspace(0.01, 1.0, 200)
     for eps in (0.0, 1e-4, 0.05):
@@ -177,7 +236,7 @@ def test_c5_rate_in_n_and_depth() -> None:
 
 # --- C6: m* against an independent numeric minimizer ---------------------------------------------------
 def objective_from_theory(m: float, n: float, a: float, delta: float, c1: float, c3: float) -> float:
-    """THEORY §4.3 typed here: B(m)/M = c1·(1−λ)·ε/λ + C/√N, N = n + m, λ = n/N, ε = a/√N."""
+    """docs/theory.md §4.3 typed here: B(m)/M = c1·(1−λ)·ε/λ + C/√N, N = n + m, λ = n/N, ε = a/√N."""
     N = n + m
     lam = n / N
     eps = a / math.sqrt(N)

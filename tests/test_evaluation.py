@@ -91,7 +91,7 @@ def test_missing_required_parameter_message() -> None:
     bare = Bound(
         id="test.required",
         title="x",
-        citation=Citation("p", "l", "THEORY §1"),
+        citation=Citation("p", "l", "docs/theory.md §1"),
         fidelity="exact",
         assumptions=("a",),
         parameters=(param("n"),),

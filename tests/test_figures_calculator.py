@@ -67,7 +67,7 @@ def test_terms_breakdown_plots_the_registry_terms(tmp_path: Path) -> None:
 
 
 def test_terms_breakdown_shows_an_interior_optimum() -> None:
-    """THEORY §6.1 C3: the accurate-generator panel has its minimizer strictly inside (0, 1), the defaults at λ = 1."""
+    """docs/theory.md §6.1 C3: the accurate-generator panel has its minimizer inside (0, 1), the defaults at λ = 1."""
     d = get_figure("terms_breakdown").data(Records({}))
     defaults, accurate = d["panels"].values()
     assert defaults["lam_best"] == 1.0
@@ -81,7 +81,7 @@ def test_optimal_synthetic_size_plots_the_registry_objective(tmp_path: Path) -> 
     d = get_figure("optimal_synthetic_size").data(Records({}))
     objective, optimum = stl_bounds.get(d["objective"]), stl_bounds.get(d["optimum"])
     p = d["defaults"]
-    assert d["C"] == pytest.approx(p["c3"] * math.sqrt(math.log(1 / p["delta"])), rel=1e-14)  # THEORY §4.3
+    assert d["C"] == pytest.approx(p["c3"] * math.sqrt(math.log(1 / p["delta"])), rel=1e-14)  # docs/theory.md §4.3
     n = p["n"]
     m = np.asarray(d["m"])
     assert_allclose(d["m_over_n"], m / n, rtol=0)
@@ -108,7 +108,7 @@ def test_optimal_synthetic_size_plots_the_registry_objective(tmp_path: Path) -> 
 
 
 def test_synthetic_size_objective_matches_its_simplified_form() -> None:
-    """THEORY §4.3: B = M·[(c1·a/n)·√N + (C − c1·a)/√N], N = n + m, C = c3·√(log(1/δ)); an independent hand formula."""
+    """docs/theory.md §4.3: B = M·[(c1·a/n)·√N + (C − c1·a)/√N], N = n + m, C = c3·√(log(1/δ)); a hand formula."""
     b = stl_bounds.get("fu2025.synthetic_size_objective")
     n, a, delta, c1, c3, big_m = 300, 0.4, 0.1, 1.5, 2.0, 2.5
     m = np.array([0, 1, 150, 300, 2000])
@@ -136,7 +136,7 @@ def test_phase_diagram_plots_the_registry_regimes_and_the_record(amplified_recor
     grid = bound.evaluate(lam=lam[None, :], kappa=kappa[:, None])
     assert_allclose(d["rho_grid"], grid.diagnostics["rho"], rtol=1e-15)
     assert (REGIMES[np.asarray(d["regime_codes"])] == grid.regime).all()
-    for curve in d["by_kappa"].values():  # the threshold λ* = 1 − 1/κ of THEORY L4, read off the registry's ρ
+    for curve in d["by_kappa"].values():  # λ* = 1 − 1/κ of docs/theory.md §3 L4, read off the registry's ρ
         k = curve["kappa"]
         assert curve["lam_star"] is None if k < 1 else curve["lam_star"] == pytest.approx(1 - 1 / k, abs=1e-12)
 

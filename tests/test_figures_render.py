@@ -31,7 +31,7 @@ def test_every_figure_of_the_issue_is_declared() -> None:
     ]
     for name in names():
         spec = get_figure(name)
-        assert spec.name == name and spec.caption and spec.theory.startswith("THEORY")
+        assert spec.name == name and spec.caption and spec.theory.startswith("docs/theory.md §")
         for bound_id in spec.bound_ids:
             stl_bounds.get(bound_id)  # registered
 

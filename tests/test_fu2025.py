@@ -1,4 +1,4 @@
-"""fu2025.thm1 / thm2 / optimal_m (THEORY §4) against independent hand computation."""
+"""fu2025.thm1 / thm2 / optimal_m (docs/theory.md §4) against independent hand computation."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from stl_bounds.library.fu2025 import solve_optimal_m
 
 
 def thm1_by_hand(M, lam, n, delta, beta, eps, kappa, g, i, c1=1, c2=1, c3=1, c4=1):  # type: ignore[no-untyped-def]
-    """THEORY §4.1 typed independently, with the L4/L5 recursions iterated."""
+    """docs/theory.md §4.1 typed independently, with the L4/L5 recursions iterated."""
     rho = (1 - lam) * kappa
     shift = gamma = 0.0
     for _ in range(i):  # Delta_{i-1}, gamma_{i-1} by iteration from Delta_{-1} = 0
@@ -99,7 +99,7 @@ def test_optimal_m_matches_a_numeric_minimizer() -> None:
     n, a, delta, c1, c3 = 400.0, 0.3, 0.05, 1.0, 1.0
     C = c3 * math.sqrt(math.log(1 / delta))
 
-    def objective(m: float) -> float:  # THEORY §4.3, typed independently
+    def objective(m: float) -> float:  # docs/theory.md §4.3, typed independently
         N = n + m
         lam = n / N
         return c1 * (1 - lam) * (a / math.sqrt(N)) / lam + C / math.sqrt(N)

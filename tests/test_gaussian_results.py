@@ -1,7 +1,7 @@
-"""THEORY §5.1-§5.4: the exact Gaussian results and the special functions they use.
+"""docs/theory.md §5.1-§5.4: the exact Gaussian results and the special functions they use.
 
 Every registered id is checked against hand-computed values, against a direct iteration of the
-recursion of THEORY §5 written here independently (exact fractions, or χ² moments by numeric
+recursion of docs/theory.md §5 written here independently (exact fractions, or χ² moments by numeric
 quadrature), against its sympy derivation, float64 against mpmath, on grids and on invalid input;
 two results are checked by a small seeded Monte Carlo run.
 """
@@ -34,7 +34,7 @@ from stl_bounds.special import (
     log_gamma_ratio_numpy,
 )
 
-#: THEORY §7: ids and parameter names (in order).
+#: docs/theory.md §7: ids and parameter names (in order).
 THEORY_PARAMETERS = {
     **{
         f"gauss.replace.{key}": ("sigma", "n", "t")
@@ -88,7 +88,7 @@ def chi2_ratio_moments(n: int, k: int) -> tuple[float, float, float]:
 
 
 def replace_iteration(sigma: float, n: int, estimator: str, steps: int) -> dict[str, np.ndarray]:
-    """THEORY §5.1 by iteration: σ̂_t² = σ̂_{t−1}² Y_t, μ̂_t = μ̂_{t−1} + N(0, σ̂_{t−1}²/n)."""
+    """docs/theory.md §5.1 by iteration: σ̂_t² = σ̂_{t−1}² Y_t, μ̂_t = μ̂_{t−1} + N(0, σ̂_{t−1}²/n)."""
     mean_y, sqrt_y, log_y = chi2_ratio_moments(n, n - 1 if estimator == "unbiased" else n)
     v, m, s, ell = sigma**2, 0.0, sigma, math.log(sigma**2)
     out: dict[str, list[float]] = {"var": [], "mean_sq_err": [], "std": [], "log_var": [], "w2_sq": []}
@@ -103,7 +103,7 @@ def replace_iteration(sigma: float, n: int, estimator: str, steps: int) -> dict[
 
 
 def mixed_iteration(regime: str, n: int, real: int, steps: int) -> tuple[list[Fraction], list[Fraction]]:
-    """THEORY §5.2 recursions as written there, in exact fractions (σ = 1, λ = real/n)."""
+    """docs/theory.md §5.2 recursions as written there, in exact fractions (σ = 1, λ = real/n)."""
     lam = Fraction(real, n)
     q = 1 - lam
     if regime == "fresh":
@@ -123,7 +123,7 @@ def mixed_iteration(regime: str, n: int, real: int, steps: int) -> tuple[list[Fr
 
 
 def accumulate_iteration(n: int, steps: int) -> dict[str, list[Fraction]]:
-    """THEORY §5.3 as written: the products, and the mean error as the sum over k (not telescoped)."""
+    """docs/theory.md §5.3 as written: the products, and the mean error as the sum over k (not telescoped)."""
     out: dict[str, list[Fraction]] = {"mle.var": [], "mle.mean_sq_err": [], "unbiased.var": []}
     product, unbiased, total = Fraction(1), Fraction(1), Fraction(0)
     for t in range(1, steps + 1):
@@ -146,7 +146,7 @@ def test_ids_parameters_and_metadata(bound_id: str) -> None:
     assert b.parameter_names == THEORY_PARAMETERS[bound_id]
     assert b.kind == "identity"
     assert b.fidelity == ("external" if ".weighted." in bound_id else "exact")
-    assert b.citation.theory.startswith("THEORY §5.")
+    assert b.citation.theory.startswith("docs/theory.md §5.")
     assert b.generation == ("t" if "t" in b.parameter_names else None)
     assert "MISMATCH" not in b.derivation().text()
 
@@ -194,7 +194,7 @@ def test_hand_computed_values(bound_id: str, params: dict[str, float], expected:
 
 
 def test_default_values() -> None:
-    """At the defaults (σ = 1, n = 100, t = 10, λ = 0.5, d = 5, k = 1, w = 0.5), from THEORY's formulas."""
+    """At the defaults (σ = 1, n = 100, t = 10, λ = 0.5, d = 5, k = 1, w = 0.5), from docs/theory.md §5."""
     c = math.sqrt(2 / 99) * math.exp(math.lgamma(50) - math.lgamma(49.5))
     expected = {
         "gauss.replace.unbiased.mean_sq_err": 0.1,
@@ -266,7 +266,7 @@ def test_accumulate_matches_iteration(n: int) -> None:
 
 
 def test_accumulate_stays_below_theory_bounds() -> None:
-    """THEORY §5.3: E σ̂_t² ↓ σ² sin(π/√n)/(π/√n) and E(μ̂_t − μ)² ≤ (π²/6)σ²/n."""
+    """docs/theory.md §5.3: E σ̂_t² ↓ σ² sin(π/√n)/(π/√n) and E(μ̂_t − μ)² ≤ (π²/6)σ²/n."""
     n = np.array([[2.0], [5.0], [100.0]])
     t = np.array([1.0, 10.0, 1e3, 1e6])
     var = get("gauss.accumulate.mle.var").evaluate(n=n, t=t).value
@@ -450,7 +450,7 @@ def test_invalid_input_raises_parameter_error(bound_id: str, params: dict, messa
 
 
 def test_mixed_loops_do_not_accept_m() -> None:
-    """n is the size of every fit in THEORY §5.2, so λ = n/(n+m) of THEORY §1 does not apply."""
+    """n is the size of every fit in docs/theory.md §5.2, so λ = n/(n+m) of docs/theory.md §1 does not apply."""
     with pytest.raises(ParameterError, match="unknown parameter 'm'"):
         get("gauss.fresh.var").evaluate(m=10)
 
@@ -499,7 +499,7 @@ def test_monte_carlo_fresh_mixed_loop() -> None:
     assert _z(sd**2, get("gauss.fresh.var").evaluate(**params).value) < 4
 
 
-# --- the special functions of THEORY §5 ------------------------------------------------------------
+# --- the special functions of docs/theory.md §5 ------------------------------------------------------------
 
 
 def test_divided_power_symbolic_forms() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -24,9 +25,21 @@ def test_number_is_a_float(text: str, expected: float) -> None:
     assert value == expected
 
 
-def test_non_finite_numbers_are_left_to_the_domain() -> None:
-    assert math.isnan(parse_grid("nan"))
-    assert parse_grid("inf") == math.inf
+@pytest.mark.parametrize("text", ["nan", "NaN", "-nan", "inf", "-inf", "Infinity", "+INF"])
+def test_non_finite_numbers_are_refused_by_name(text: str) -> None:
+    with pytest.raises(GridError, match=re.escape(f"'{text}' is not a finite number")) as info:
+        parse_grid(text, name="lam")
+    assert str(info.value).endswith(f"got {text!r}")
+
+
+def test_numbers_beyond_float64_are_refused_not_rounded() -> None:
+    with pytest.raises(GridError, match="1e400 is too large for float64"):
+        parse_grid("1e400", name="n")
+    with pytest.raises(GridError, match="1e-400 is too small for float64 and would be read as 0"):
+        parse_grid("1e-400", name="eps")
+    assert parse_grid("0e-400") == 0.0  # zero spelled with an exponent is zero
+    assert parse_grid("5e-324") == 5e-324  # the smallest subnormal is a number
+    assert math.isfinite(parse_grid("1.7e308"))
 
 
 @pytest.mark.parametrize(
@@ -45,6 +58,13 @@ def test_non_finite_numbers_are_left_to_the_domain() -> None:
         ("1e2:1e6:log:5", [1e2, 1e3, 1e4, 1e5, 1e6]),
         ("2:2:lin:1", [2.0]),
         ("1:100:LOG:3", [1.0, 10.0, 100.0]),
+        ("0:10:10", [0.0, 10.0]),  # a step equal to the span: both ends
+        ("0.1:0.3:0.2", [0.1, 0.3]),  # equal up to rounding (0.3 - 0.1 < 0.2 in float64)
+        ("5:5:3", [5.0]),  # equal ends: one point, whatever the step
+        ("0:1:lin:1e1", np.linspace(0, 1, 10)),  # a point count written as 1e1
+        ("1,500", [1.0, 500.0]),  # a list: no item with a leading zero
+        ("0,0.5,1", [0.0, 0.5, 1.0]),
+        ("-0.5,0", [-0.5, 0.0]),
     ],
 )
 def test_grid_forms(text: str, expected: list[float]) -> None:
@@ -99,11 +119,14 @@ def test_parse_assignment_rounds_only_integer_names() -> None:
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [
-        ("lam", "expected name=value"),
+        ("lam", "--set takes NAME=VALUE in one word"),
+        ("lam 0.3", "got 'lam 0.3'; write lam=0.3"),
+        ("lam:0.3", "got 'lam:0.3'; write lam=0.3"),
         ("=3", "identifier"),
         ("1a=2", "identifier"),
         ("la m=2", "identifier"),
-        ("lam=", "not a number"),
+        ("lam=", "lam: the value is empty: write lam=VALUE"),
+        ("lam=  ", "lam: the value is empty"),
     ],
 )
 def test_malformed_assignments(text: str, fragment: str) -> None:
@@ -116,27 +139,49 @@ def test_malformed_assignments(text: str, fragment: str) -> None:
     ("text", "fragment"),
     [
         ("abc", "not a number"),
-        ("0.1,,0.3", "'' is not a number"),
-        ("0.1,x", "'x' is not a number"),
+        ("0.1,,0.3", "list item 2 of 3 is empty"),
+        (",0.3", "list item 1 of 2 is empty"),
+        ("0.1,", "list item 2 of 2 is empty"),
+        ("0.1,x", "the list item 2 'x' is not a number"),
+        ("0:1,2", "list item '0:1' is a range"),
+        ("10,000", "one number with thousands separators: write 10000 or 1e4"),
+        ("1,000", "write 1000 or 1e3"),
+        ("1,250,000", "write 1250000 or 1.25e6"),
+        ("12,500,000.5", "write 12500000.5 or 1.25000005e7"),
+        ("0,05", "list item '05' has a leading zero: a decimal comma\\? write decimals with a point \\(e.g. 0.05\\)"),
+        ("1,5,007", "list item '007' has a leading zero"),
+        ("30%", "write a percentage as a fraction \\(0.3\\)"),
+        ("1/4", "write a fraction as a decimal \\(0.25\\)"),
+        ("0:1:11", "the step 11 exceeds the span 1 from 0 to 1.*write 0:1:lin:11"),
+        ("1:0:-11", "the step -11 exceeds the span 1.*write 1:0:lin:11"),
+        ("0:1:2.5", "the step 2.5 exceeds the span 1.*a step of at most 1, or 0:1:lin:k"),
+        ("0:0.5", "0:0.5 spans 0.5, less than its default step 1, so it would be the single point 0"),
+        ("0.9:0.1", "spans 0.8, less than its default step 1"),
+        ("1:0:0.1", "the step 0.1 points away from the stop 0: from 1 down to 0 write 1:0:-0.1"),
+        ("0:1:11:lin", "the spacing comes first: write 0:1:lin:11"),
+        (":1", "the start is empty"),
+        ("0:", "the stop is empty"),
+        ("0:1:", "the step is empty"),
         ("1:2:3:4:5", "too many"),
         ("0:1:cubic:3", "spacing must be lin or log"),
         ("1e2:1e6:log", "number of points is missing: write 1e2:1e6:log:k"),
         ("0:1:lin:x", "number of points must be an integer"),
         ("0:1:lin:0", "must be >= 2"),
         ("0:1:lin:1", "must be >= 2"),
-        ("0:10:log:5", "log grid needs both ends > 0"),
+        ("0:10:log:5", "log grid needs both ends > 0 \\(use lin for a range through 0"),
         ("-1:10:log:5", "log grid needs both ends > 0"),
         ("0:0:log:2", "log grid needs both ends > 0"),
-        ("0:1:0", "step must not be 0"),
+        ("0:1:0", "step must not be 0 \\(a non-zero step, or 0:1:lin:k"),
         ("0:10:-1", "points away from the stop"),
         ("10:0:2", "points away from the stop"),
-        ("nan:1", "must be finite"),
-        ("0:inf", "must be finite"),
+        ("nan:1", "'nan' is not a finite number"),
+        ("0:inf", "'inf' is not a finite number"),
+        ("0:1:lin:2.5", "number of points must be an integer, not '2.5'"),
         ("0:1e12", "the limit"),
         ("0:1:5e-324", "the limit"),
         ("-1e308:1e308:lin:3", "too far apart"),
         ("1:2:lin:1000001", "the limit"),
-        (":", "not a number"),
+        (":", "the start is empty"),
     ],
 )
 def test_malformed_grids(text: str, fragment: str) -> None:
@@ -172,6 +217,7 @@ def test_log_grid_has_k_points_from_a_to_b(a: float, b: float, k: int) -> None:
 
 @given(st.integers(-1000, 1000), st.integers(-1000, 1000), st.integers(1, 50))
 def test_integer_range_matches_python_range(a: int, b: int, step: int) -> None:
+    assume(step <= abs(b - a) or a == b)  # a longer step is refused (test_a_range_is_one_point_only_when...)
     signed = step if b >= a else -step
     value = parse_grid(f"{a}:{b}:{signed}")
     expected = list(range(a, b + (1 if b >= a else -1), signed))
@@ -180,11 +226,33 @@ def test_integer_range_matches_python_range(a: int, b: int, step: int) -> None:
 
 @given(finite, finite, st.floats(min_value=1e-3, max_value=1e6))
 def test_range_stays_between_its_ends(a: float, b: float, step: float) -> None:
-    assume(abs(b - a) / step < MAX_POINTS)
+    assume(abs(b - a) / step < MAX_POINTS and (step <= abs(b - a) or a == b))
     value = parse_grid(f"{a!r}:{b!r}:{step if b >= a else -step!r}")
     assert value[0] == a
     lo, hi = min(a, b), max(a, b)
     assert np.all(value >= lo - 1e-9 * (1 + abs(lo))) and np.all(value <= hi + 1e-9 * (1 + abs(hi)))
+
+
+@given(finite, finite, st.floats(min_value=1e-6, max_value=1e9))
+def test_a_range_is_one_point_only_when_its_ends_are_equal(a: float, b: float, step: float) -> None:
+    text = f"{a!r}:{b!r}:{step if b >= a else -step!r}"
+    try:
+        value = parse_grid(text)
+    except GridError as exc:
+        assert a != b and ("exceeds the span" in str(exc) or "the limit" in str(exc)), exc
+        if "exceeds the span" in str(exc):
+            assert step > abs(b - a) * (1 - 1e-9)
+    else:
+        assert len(value) >= 2 or a == b
+
+
+@given(st.integers(1, 999), st.lists(st.integers(0, 999), min_size=1, max_size=3))
+def test_thousands_separators_are_never_a_list_ending_in_a_zero_padded_item(head: int, groups: list[int]) -> None:
+    groups = [0, *groups[1:]]  # a group such as 000: what a thousands separator gives for a round number
+    text = ",".join([str(head), *(f"{g:03d}" for g in groups)])
+    with pytest.raises(GridError, match="thousands separators") as info:
+        parse_grid(text, name="n")
+    assert f"write {text.replace(',', '')} or " in str(info.value)
 
 
 @given(st.lists(finite, min_size=2, max_size=20))

@@ -1,4 +1,4 @@
-"""The idealised ICL loop (THEORY §5.5/§5.6 recursion) and the judges of ``icl_loop`` / ``icl_stability`` built on it.
+"""The idealised ICL loop (docs/theory.md §5.5/§5.6 recursion) and the judges of ``icl_loop`` / ``icl_stability`` on it.
 
 numpy only except where marked: the reference and the judges must work (and be able to fail) without torch.
 """

@@ -1,6 +1,6 @@
-"""THEORY §5.6: risks of linear in-context predictors with Λ = I (OLS, averaging, optimal LSA).
+"""docs/theory.md §5.6: risks of linear in-context predictors with Λ = I (OLS, averaging, optimal LSA).
 
-Values are checked by hand, against THEORY's risk(γ) of a scaled gradient step (symbolically
+Values are checked by hand, against the risk(γ) of a scaled gradient step (symbolically
 and by a numeric minimization), against the sympy derivations, float64 against mpmath, on grids,
 on invalid input and by a small seeded Monte Carlo run.
 """
@@ -27,7 +27,7 @@ def get(bound_id: str) -> stl_bounds.Bound:
 
 
 def theory_risk(gamma: float, d: float, N: float, sigma2: float) -> float:
-    """THEORY §5.6: d[γ²(1 + (d+1+σ²)/N) − 2γ + 1]."""
+    """docs/theory.md §5.6: d[γ²(1 + (d+1+σ²)/N) − 2γ + 1]."""
     return d * (gamma**2 * (1 + (d + 1 + sigma2) / N) - 2 * gamma + 1)
 
 
@@ -37,7 +37,7 @@ def test_ids_parameters_and_metadata(bound_id: str) -> None:
     assert b.parameter_names == ("d", "N", "sigma2")
     assert b.kind == "identity" and b.generation is None
     assert b.fidelity == ("external" if bound_id == "icl.lsa_opt.risk" else "exact")
-    assert b.citation.theory == "THEORY §5.6"
+    assert b.citation.theory == "docs/theory.md §5.6"
 
 
 @pytest.mark.parametrize(

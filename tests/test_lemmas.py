@@ -1,4 +1,4 @@
-"""Lemmas L3-L5 (THEORY §3): derivations, direct iteration, hand values."""
+"""Lemmas L3-L5 (docs/theory.md §3): derivations, direct iteration, hand values."""
 
 from __future__ import annotations
 

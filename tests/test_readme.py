@@ -46,3 +46,18 @@ def test_readme_cli_example_runs(command: str, capsys: pytest.CaptureFixture[str
 
     assert main(shlex.split(command)[1:]) == 0
     assert capsys.readouterr().out
+
+
+def test_readme_bound_file_is_a_valid_bound_file(tmp_path: Path) -> None:
+    """The bound file shown in the tour loads as it stands and gives the values of the example it shortens."""
+    import stl_bounds
+
+    (text,) = [
+        b for b in re.findall(r"```toml\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S) if "[bound]" in b
+    ]
+    path = tmp_path / "readme.toml"
+    path.write_text(text.replace('id = "example.contraction"', 'id = "readme.contraction"'), encoding="utf-8")
+    stl_bounds.load_bounds(path)
+    stl_bounds.load_bounds(README.parent / "examples" / "bounds" / "contraction.toml")
+    shown, example = stl_bounds.get("readme.contraction"), stl_bounds.get("example.contraction")
+    assert shown.evaluate(lam=0.3, L_map=1.2, i=7).value == example.evaluate(lam=0.3, L_map=1.2, i=7).value

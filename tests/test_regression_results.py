@@ -1,4 +1,4 @@
-"""THEORY §5.5: test errors of OLS retrained on its own labels (replace, accumulate, two sizes).
+"""docs/theory.md §5.5: test errors of OLS retrained on its own labels (replace, accumulate, two sizes).
 
 Values are checked by hand, against the error recursions iterated in exact fractions, against
 the sympy derivations, float64 against mpmath, on grids and on invalid input.  The recursions
@@ -41,7 +41,7 @@ def test_ids_parameters_and_metadata(bound_id: str) -> None:
     b = get(bound_id)
     assert b.parameter_names == IDS[bound_id]
     assert (b.kind, b.fidelity, b.generation) == ("identity", "external", "t")
-    assert b.citation.theory == "THEORY §5.5"
+    assert b.citation.theory == "docs/theory.md §5.5"
     assert "MISMATCH" not in b.derivation().text()
 
 
@@ -81,7 +81,7 @@ def test_matches_iteration_of_the_error_recursions(d: int, rows: int) -> None:
 
 
 def test_accumulate_is_bounded_by_pi_squared_over_six_fits() -> None:
-    """THEORY §5.5 and §6.1 C7: replace grows linearly, accumulate stays below (π²/6) × one fit."""
+    """docs/theory.md §5.5 and §6.1 C7: replace grows linearly, accumulate stays below (π²/6) × one fit."""
     t = np.array([1.0, 10.0, 1e3, 1e8])
     acc = get("regression.accumulate.test_err").evaluate(t=t).value
     one = get("regression.replace.test_err").evaluate(t=1).value

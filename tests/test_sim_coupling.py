@@ -1,4 +1,4 @@
-"""Recursive stability by coupled runs (THEORY §2, §6.5)."""
+"""Recursive stability by coupled runs (docs/theory.md §2, §6.5)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ Z = float(stats.norm.ppf(1 - ALPHA / 2))
 def test_gamma_scales_as_one_over_n_for_positive_lam() -> None:
     """Weighted least squares of log γ̂ on log n (SE of log γ̂ by the delta method).
 
-    THEORY §6.5 expects slope ≈ −1. The estimate carries O(1/n) corrections (n·γ̂ rises
+    docs/theory.md §6.5 expects slope ≈ −1. The estimate carries O(1/n) corrections (n·γ̂ rises
     by ~2% from n = 50 to 800; measured slope ≈ −0.996 ± 0.001), so the test asks the
     whole 1 − α confidence interval to lie within ±0.05 of −1 rather than to contain −1.
     """

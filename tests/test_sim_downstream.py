@@ -1,4 +1,4 @@
-"""The clipped-mean learner of THEORY §6.4: closed-form risk and exact gaps."""
+"""The clipped-mean learner of docs/theory.md §6.4: closed-form risk and exact gaps."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def test_population_risk_matches_quadrature(h: float, M: float, sigma: float) ->
 
 
 def test_population_risk_matches_large_sample() -> None:
-    """z-test (THEORY §6.2) of the closed form against 10⁶ draws of the clipped loss, 4 points at once."""
+    """z-test (docs/theory.md §6.2) of the closed form against 10⁶ draws of the clipped loss, 4 points at once."""
     rng = np.random.default_rng(51)
     z = rng.normal(0.0, 1.3, size=1_000_000)
     cases = [(0.0, 1.0), (0.4, 2.0), (-1.0, 0.5), (2.0, 10.0)]

@@ -1,8 +1,8 @@
-"""Gaussian loop simulators against the exact results of THEORY §5.1–§5.4.
+"""Gaussian loop simulators against the exact results of docs/theory.md §5.1–§5.4.
 
-Closed-form checks follow THEORY §6.2: z = (MC mean − exact)/SE with SE = sd/√R, pass
+Closed-form checks follow docs/theory.md §6.2: z = (MC mean − exact)/SE with SE = sd/√R, pass
 iff |z| < Φ⁻¹(1 − α/(2k)), α = 1e-3, k = the number of quantities tested together.
-The exact values come from the registry; each is also computed here from THEORY's
+The exact values come from the registry; each is also computed here from the
 formula and the two must agree, so a wrong registry entry fails here too.
 """
 
@@ -22,7 +22,7 @@ ENGINES = ("exact", "sample")
 
 
 def assert_means_match(samples: dict[str, np.ndarray], exact: dict[str, np.ndarray]) -> None:
-    """Bonferroni z-test (THEORY §6.2) of every column of every sample array (R, m) against ``exact``."""
+    """Bonferroni z-test (docs/theory.md §6.2) of every column of every sample array (R, m) against ``exact``."""
     k = sum(np.size(v) for v in exact.values())
     threshold = stats.norm.ppf(1 - ALPHA / (2 * k))
     for name, x in samples.items():
@@ -31,7 +31,7 @@ def assert_means_match(samples: dict[str, np.ndarray], exact: dict[str, np.ndarr
 
 
 def reference(bound_id: str, formula: np.ndarray, **params: object) -> np.ndarray:
-    """The registry value of ``bound_id`` (checked against THEORY's ``formula``), or ``formula`` if unregistered."""
+    """The registry value of ``bound_id`` (checked against ``formula``, typed from docs/theory.md), else ``formula``."""
     if bound_id not in stl_bounds.list_ids():
         return formula
     value = np.asarray(stl_bounds.get(bound_id).evaluate(**params).value, dtype=float)
@@ -45,7 +45,7 @@ def c(n: int) -> float:
 
 
 def fresh_recursion(n: int, lam: float, fits: int, sigma: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-    """THEORY §5.2 fresh(λ): (E(μ̂_t − μ)², E σ̂_t²) for t = 1..fits."""
+    """docs/theory.md §5.2 fresh(λ): (E(μ̂_t − μ)², E σ̂_t²) for t = 1..fits."""
     m, v = [sigma**2 / n], [sigma**2]
     for _ in range(fits - 1):
         m_t, v_t = m[-1], v[-1]
@@ -55,7 +55,7 @@ def fresh_recursion(n: int, lam: float, fits: int, sigma: float = 1.0) -> tuple[
 
 
 def reused_recursion(n: int, lam: float, fits: int, sigma: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-    """THEORY §5.2 reused(λ): (σ²/(λn) + u_t, v_t) for t = 1..fits."""
+    """docs/theory.md §5.2 reused(λ): (σ²/(λn) + u_t, v_t) for t = 1..fits."""
     u, v = [0.0], [sigma**2]
     for _ in range(fits - 1):
         u_t, v_t = u[-1], v[-1]

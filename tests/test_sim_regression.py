@@ -1,10 +1,10 @@
-"""Regression loop simulators against THEORY §5.5.
+"""Regression loop simulators against docs/theory.md §5.5.
 
 Test errors contain inverse-Wishart factors tr(Σ(XᵀX)⁻¹), whose variance is finite
 only for T > d + 3. The designs here use T − d − 1 ≥ 20, far inside that range, so the
-plain z-test of THEORY §6.2 (Bonferroni, α = 1e-3) with R = 10⁴ replicates applies;
+plain z-test of docs/theory.md §6.2 (Bonferroni, α = 1e-3) with R = 10⁴ replicates applies;
 ``test_median_of_means_agrees`` repeats the replace check with a median-of-means
-estimate as the robust cross-check THEORY §6.2 suggests for heavy tails.
+estimate as the robust cross-check docs/theory.md §6.2 suggests for heavy tails.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def z_scores(x: np.ndarray, exact: np.ndarray) -> np.ndarray:
 
 
 def reference(bound_id: str, formula: np.ndarray, **params: object) -> np.ndarray:
-    """Registry value (checked against THEORY's ``formula``), or ``formula`` if not registered."""
+    """Registry value (checked against ``formula``, typed from docs/theory.md), or ``formula`` if not registered."""
     if bound_id not in stl_bounds.list_ids():
         return formula
     value = np.asarray(stl_bounds.get(bound_id).evaluate(**params).value, dtype=float)
@@ -105,7 +105,7 @@ def test_mixed_expected_limits_and_shortcut() -> None:
     np.testing.assert_allclose(
         mixed_expected_test_err(X, 1.0, 2.0, 5), np.repeat(4 * gram_inv_trace[:, None], 5, 1), rtol=1e-10
     )
-    # THEORY §5.5: the shortcut A ≈ (1 − λ)I underestimates at finite T
+    # docs/theory.md §5.5: the shortcut A ≈ (1 − λ)I underestimates at finite T
     lam, T, d = 0.5, 20, 3
     exact = mixed_expected_test_err(X, lam, 1.0, 5).mean(axis=0)
     shortcut = d / (T - d - 1) * np.cumsum((1 - lam) ** (2 * np.arange(5)))
@@ -162,7 +162,7 @@ def test_path_shapes() -> None:
 BAD = [
     ({"regime": "bogus"}, "regime must be one of"),
     ({"engine": "fast"}, "engine must be one of"),
-    ({"T": 5}, "T must be integer >= 6.*THEORY §5.5"),
+    ({"T": 5}, "T must be integer >= 6.*docs/theory.md §5.5"),
     ({"d": 0}, "d must be integer >= 1"),
     ({"fits": 0}, "fits must be integer >= 1"),
     ({"replicates": 0}, "replicates must be integer >= 1"),

@@ -1,4 +1,4 @@
-"""Exact total variation (THEORY §6.3) and the per-trajectory shift recursion L3.
+"""Exact total variation (docs/theory.md §6.3) and the per-trajectory shift recursion L3.
 
 References are independent of the module: the crossing points are found here (roots
 of the quadratic for two Gaussians; a fine grid + brentq for the mixture) and
@@ -129,7 +129,7 @@ def test_mixture_tv_resolves_near_tangent_crossings() -> None:
 
 @given(finite, scale, finite, scale, st.floats(0.0, 1.0))
 def test_mixture_tv_obeys_lemma_l1(m1: float, s1: float, m2: float, s2: float, lam: float) -> None:
-    """d_TV(P, λP + (1 − λ)Q) = (1 − λ) d_TV(P, Q) (THEORY §3 L1), and the λ ∈ {0, 1} ends."""
+    """d_TV(P, λP + (1 − λ)Q) = (1 − λ) d_TV(P, Q) (docs/theory.md §3 L1), and the λ ∈ {0, 1} ends."""
     expected = (1 - lam) * float(gaussian_tv(m1, s1, m2, s2))
     assert float(mixture_tv(m1, s1, lam, m1, s1, m2, s2)) == pytest.approx(expected, abs=1e-12)
     direct = float(gaussian_tv(m1, s1, m2, s2))

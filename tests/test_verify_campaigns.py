@@ -1,4 +1,4 @@
-"""End-to-end runs of the verification campaigns (THEORY §6).
+"""End-to-end runs of the verification campaigns (docs/theory.md §6).
 
 ``closed_forms`` runs in its ``--quick`` setting in the default test run; the
 other campaigns' quick runs are marked ``slow`` (about 10–25 s each on two
@@ -36,7 +36,8 @@ def test_closed_forms_quick_run_passes(tmp_path: Path) -> None:
     _assert_passes(doc, "closed_forms")
     assert _strict_json(tmp_path / "results.json") == doc
     record = doc["campaigns"]["closed_forms"]
-    assert record["figures"]["max_abs_z"] < record["figures"]["threshold"]
+    assert record["figures"]["max_abs_z"] < record["figures"]["z_threshold"]
+    assert record["figures"]["alpha"] == 1e-3 and record["figures"]["k"] > 100  # the quantile's family level and count
     assert record["settings"] == {"mode": "quick", "seed": 0, "replicates": 20000, "chunk_size": 1000}
     series = record["tasks"][0]["data"]["gauss.replace.unbiased.var"]  # data for plots
     assert len(series["t"]) == len(series["mc_mean"]) == len(series["se"]) == len(series["exact"]) == 10

@@ -186,7 +186,8 @@ def test_missing_dask_is_a_clear_message(
 ) -> None:
     monkeypatch.setitem(sys.modules, "distributed", None)
     assert main(["verify", *ARGS, "--out", str(tmp_path), "--executor", "dask"]) == 2
-    assert "pip install 'stl-bounds[distributed]'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert 'python3 -m pip install -e ".[distributed]"' in err and 'pip install "stl-bounds[distributed]"' in err
 
 
 def test_impossible_task_is_rejected_by_the_simulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

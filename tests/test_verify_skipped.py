@@ -1,4 +1,7 @@
-"""A campaign whose optional dependency is missing is reported as ``skipped`` (issue 4), never as ``pass``.
+"""A campaign whose optional dependency is missing is reported as ``skipped`` (issues 4, 12), never as ``pass``.
+
+``verify CAMPAIGN`` naming a skipped campaign exits 3 (nothing verified for it) with the install
+commands; a default run counts its skipped campaigns apart in the summary.
 
 torch's absence is simulated (``importlib.util.find_spec("torch")`` returns None), so these
 tests run with or without torch installed.
@@ -13,9 +16,12 @@ from pathlib import Path
 import pytest
 
 import verification
+import verification.cli as verification_cli
+from stl_bounds.cli import main as cli_main
+from stl_bounds.extras import TORCH_INSTALL
 from verification.campaign import Check, Outcome
-from verification.cli import main
-from verification.report import record_status, render_markdown, summary_table
+from verification.cli import EXIT_NOT_VERIFIED, main
+from verification.report import record_status, render_markdown, summary_table, verdict
 
 TORCH_CAMPAIGNS = ("icl_anchor", "icl_loop", "icl_stability")
 
@@ -68,16 +74,90 @@ def test_torch_campaigns_are_skipped_in_records_report_and_summary(
         "icl_stability": "skipped",
         "shift_recursion": "pass",
     }
-    assert "(3 campaigns skipped)" in table
+    assert table.splitlines()[-1] == "1 campaign passed, 3 skipped, not verified (torch is not installed)"
+    assert "all checks pass" not in table
+    assert "**Overall: PASS** — 1 campaign passed, 3 skipped, not verified (torch is not installed)" in report
     assert render_markdown(on_disk) == report
 
 
-@pytest.mark.filterwarnings("ignore:icl_.* skipped:UserWarning")
-def test_cli_exit_0_and_skipped_in_stdout(no_torch: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["verify", "icl_loop", "--out", str(tmp_path), "--no-progress", "--executor", "inprocess"]) == 0
+def test_verify_of_a_skipped_campaign_is_exit_3_with_the_install_commands(
+    no_torch: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`stl-bounds verify icl_loop` without torch verified nothing: not exit 0, not "all checks pass"."""
+    code = cli_main(["verify", "icl_loop", "--out", str(tmp_path), "--no-progress", "--executor", "inprocess"])
+    assert code == EXIT_NOT_VERIFIED == 3
+    captured = capsys.readouterr()
+    assert "SKIPPED icl_loop" in captured.out and " pass " not in captured.out.splitlines()[1]
+    assert captured.out.splitlines()[-2] == "0 campaigns passed, 1 skipped, not verified (torch is not installed)"
+    assert "all checks pass" not in captured.out
+    line = next(x for x in captured.err.splitlines() if "not verified" in x)
+    assert line.startswith("stl-bounds verify: not verified: icl_loop was skipped (torch is not installed; ")
+    assert TORCH_INSTALL in line and line.endswith("exit status 3")
+    assert 'python3 -m pip install -e ".[torch]" "torch==2.13.0"' in line and 'pip install "stl-bounds[torch]"' in line
+    # the skip is reported by the summary: no raw Python warning (file:line: UserWarning) on stderr
+    assert "UserWarning" not in captured.err and ".py:" not in captured.err and "warning:" not in captured.err
+
+
+def test_a_named_skipped_campaign_beside_a_passing_one_is_still_exit_3(
+    no_torch: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["verify", "icl_anchor", "shift_recursion", "--replicates", "8", "--chunk-size", "4", "--out", str(tmp_path)]
+    assert main([*argv, "--no-progress", "--executor", "inprocess"]) == EXIT_NOT_VERIFIED
+    captured = capsys.readouterr()
+    assert captured.out.splitlines()[-2] == "1 campaign passed, 1 skipped, not verified (torch is not installed)"
+    assert "not verified: icl_anchor was skipped" in captured.err
+
+
+def _record(status: str, n_checks: int = 2, reason: str | None = None) -> dict[str, object]:
+    checks = [{"name": f"c{k}", "passed": status == "pass" or k > 0, "figures": {}} for k in range(n_checks)]
+    record: dict[str, object] = {"passed": status != "fail", "status": status, "checks": checks, "figures": {}}
+    if reason is not None:
+        record["skip_reason"] = reason
+    return record
+
+
+def _document(records: dict[str, dict[str, object]]) -> dict[str, object]:
+    return {"passed": all(r["passed"] for r in records.values()), "campaigns": records}
+
+
+def test_default_run_with_skipped_campaigns_counts_them_and_exits_0(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The default set (no campaign named): the summary says N passed, K skipped (why); exit 0 when the rest pass."""
+    records = {"closed_forms": _record("pass"), "shift_recursion": _record("pass")}
+    for name in TORCH_CAMPAIGNS:
+        records[name] = _record("skipped", 0, f"{name} skipped: torch is not installed; {TORCH_INSTALL}")
+    monkeypatch.setattr(verification_cli, "run", lambda *a, **k: _document(records))
+    assert cli_main(["verify", "--out", str(tmp_path), "--no-progress"]) == 0
     out = capsys.readouterr().out
-    assert "skipped" in out and "SKIPPED icl_loop" in out
-    assert " pass " not in out.splitlines()[1]
+    assert "2 campaigns passed, 3 skipped, not verified (torch is not installed)" in out
+    assert "all checks pass" not in out
+
+
+def test_verdict_counts_failures_and_skips_apart() -> None:
+    reason = "icl_loop skipped: torch is not installed; install it"
+    assert verdict(_document({"a": _record("pass")})) == "all checks pass"
+    assert verdict(_document({"a": _record("pass"), "b": _record("fail")})) == "1 checks fail"
+    mixed = {"a": _record("pass"), "b": _record("fail"), "icl_loop": _record("skipped", 0, reason)}
+    assert verdict(_document(mixed)) == (
+        "1 checks fail; 1 campaign passed, 1 failed, 1 skipped, not verified (torch is not installed)"
+    )
+
+
+def test_a_failure_wins_over_a_skip_in_the_exit_status(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    reason = "icl_loop skipped: torch is not installed; install it"
+    records = {"icl_loop": _record("skipped", 0, reason), "shift_recursion": _record("fail")}
+    monkeypatch.setattr(verification_cli, "run", lambda *a, **k: _document(records))
+    assert cli_main(["verify", "icl_loop", "shift_recursion", "--out", str(tmp_path)]) == 1
+    assert "1 checks fail; 0 campaigns passed, 1 failed, 1 skipped" in capsys.readouterr().out
+
+
+def test_verify_help_documents_exit_status_3(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli_main(["verify", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "3 a campaign named on the command line was skipped (nothing verified for it)" in text
 
 
 def test_a_failing_campaign_is_still_fail() -> None:

@@ -1,6 +1,6 @@
-"""Monte Carlo verification of stl-bounds (THEORY §6).
+"""Monte Carlo verification of stl-bounds (docs/theory.md §6).
 
-Simulators of the self-consuming loops of THEORY §5 live in the modules
+Simulators of the self-consuming loops of docs/theory.md §5 live in the modules
 ``gaussian``, ``regression``, ``tv``, ``downstream`` and ``coupling``; the
 verification campaigns that judge them against the registry live in
 :mod:`verification.campaigns` and are run by :func:`run` (the API behind

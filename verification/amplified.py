@@ -1,4 +1,4 @@
-r"""A 1-D Gaussian loop whose generator amplifies the drift of its training mix by κ (THEORY §3 L4, §6.1 C4).
+r"""A 1-D Gaussian loop whose generator amplifies the drift of its training mix by κ (docs/theory.md §3 L4, §6.1 C4).
 
 Generation 0 is the real distribution itself, :math:`D_0 = N(\mu_0, 1)` with
 :math:`\mu_0 = 0` by default.  Generation i ≥ 1 fits the mean of a training set

@@ -108,7 +108,7 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Campaign:
-    """A verification campaign of THEORY §6.
+    """A verification campaign of docs/theory.md §6.
 
     Attributes
     ----------
@@ -117,7 +117,7 @@ class Campaign:
     title
         One line.
     theory
-        THEORY section(s) verified.
+        Section(s) of docs/theory.md verified.
     version
         Version of the chunk summaries: bump it when ``simulate`` changes what
         it returns, so that old chunk files are reported as foreign.

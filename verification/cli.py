@@ -7,10 +7,15 @@
                       [--executor inprocess|process|dask] [--scheduler ADDRESS]
                       [--device auto|cpu|cuda]
 
-Progress bars go to stderr, the summary table to stdout.  Exit status: 0 when
-every check passes, 1 when a check fails, 2 on bad input (one-line message, no
-traceback; nothing is computed), 130 when interrupted (finished chunks are
-kept: rerun with ``--resume``).
+Progress bars go to stderr, the summary table to stdout.  Exit status
+(:data:`EXIT_CODES`): 0 when every check of the campaigns that ran passes, 1
+when a check fails, 2 on bad input (one-line message, no traceback; nothing is
+computed), 3 when a campaign named on the command line was skipped, so that
+nothing was verified for it (e.g. an ``icl_*`` campaign without torch: the
+message says how to install it), 130 when interrupted (finished chunks are
+kept: rerun with ``--resume``).  A run of the default set reports its skipped
+campaigns in the summary (``6 campaigns passed, 3 skipped, not verified (why)``)
+and exits 0 when the rest pass.
 
 The main CLI registers the subcommand with :func:`add_verify_parser` (on its
 subparsers) or :func:`configure_verify_parser` (on a parser it made); both set
@@ -24,22 +29,43 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
+from stl_bounds.clean_warnings import warnings_as_lines
 from stl_bounds.errors import StlBoundsError
 from verification.campaign import MODES
 from verification.campaigns import names
 from verification.executors import EXECUTORS
 from verification.icl import DEVICE_ENV, DEVICES
-from verification.report import REPORT_FILE, RESULTS_FILE, summary_table
+from verification.report import REPORT_FILE, RESULTS_FILE, record_status, skip_cause, summary_table
 from verification.runner import DEFAULT_OUT, run
 
-__all__ = ["HELP", "add_verify_parser", "configure_verify_parser", "main", "run_verify"]
+__all__ = [
+    "EXIT_CODES",
+    "EXIT_NOT_VERIFIED",
+    "HELP",
+    "add_verify_parser",
+    "configure_verify_parser",
+    "main",
+    "run_verify",
+]
+
+#: Exit status when a campaign named on the command line was skipped: nothing was verified for it.
+EXIT_NOT_VERIFIED = 3
+
+#: Exit statuses of ``stl-bounds verify``, as the help text states them.
+EXIT_CODES = (
+    "0 every check of the campaigns that ran passes (skipped ones are counted in the summary), "
+    "1 a check fails, 2 bad input, "
+    f"{EXIT_NOT_VERIFIED} a campaign named on the command line was skipped (nothing verified for it), "
+    "130 interrupted (rerun with --resume)"
+)
 
 PROG = "stl-bounds verify"
 
 
-HELP = "run the Monte Carlo verification campaigns of THEORY §6"
+HELP = "run the Monte Carlo verification campaigns of docs/theory.md §6"
 
 
 def add_verify_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -52,8 +78,7 @@ def configure_verify_parser(p: argparse.ArgumentParser) -> None:
     p.epilog = (
         f"Writes chunks/, results.json and report.md to the output folder. Campaigns: {', '.join(names())} "
         "(default: all; the icl_* campaigns are the transformer path, which needs torch and is recorded as skipped "
-        "without it). Exit codes: 0 all checks pass, 1 a check fails, 2 bad input, 130 interrupted "
-        "(rerun with --resume)."
+        f"without it). Exit codes: {EXIT_CODES}."
     )
     p.add_argument("campaigns", nargs="*", metavar="CAMPAIGN", help="campaigns to run (default: the default set)")
     p.add_argument(
@@ -119,15 +144,33 @@ def run_verify(args: argparse.Namespace) -> int:
     sys.stdout.write(summary_table(document))
     print(f"wrote {os.path.join(args.out, RESULTS_FILE)} and {os.path.join(args.out, REPORT_FILE)}")
     print(f"{PROG}: finished in {time.perf_counter() - start:.1f} s", file=sys.stderr)
-    return 0 if document["passed"] else 1
+    return _exit_status(document, named=args.campaigns)
+
+
+def _exit_status(document: Mapping[str, Any], *, named: Sequence[str]) -> int:
+    """1 when a check failed; :data:`EXIT_NOT_VERIFIED` (with one line on stderr) when a named campaign was skipped."""
+    if not document["passed"]:
+        return 1
+    records = document["campaigns"]
+    unverified = [name for name in dict.fromkeys(named) if record_status(records[name]) == "skipped"]
+    if not unverified:
+        return 0
+    causes = "; ".join(dict.fromkeys(skip_cause(name, records[name].get("skip_reason") or "") for name in unverified))
+    print(
+        f"{PROG}: not verified: {', '.join(unverified)} {'was' if len(unverified) == 1 else 'were'} skipped "
+        f"({causes}); exit status {EXIT_NOT_VERIFIED}",
+        file=sys.stderr,
+    )
+    return EXIT_NOT_VERIFIED
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Standalone entry: ``python -m verification verify ...`` (same parser as the main CLI)."""
     parser = argparse.ArgumentParser(prog="stl-bounds")
     add_verify_parser(parser.add_subparsers(dest="command", required=True))
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return args.handler(args)
+    with warnings_as_lines(PROG):
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:
+            return int(exc.code or 0)
+        return args.handler(args)

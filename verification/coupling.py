@@ -1,4 +1,4 @@
-r"""Recursive stability measured by coupled runs (THEORY §2, §6.5).
+r"""Recursive stability measured by coupled runs (docs/theory.md §2, §6.5).
 
 The 1-D Gaussian loop (``replace`` at λ = 0, ``reused(λ)`` otherwise; unbiased or MLE
 fits) is run from a real sample :math:`S_0` and from copies :math:`S_0'` in which one
@@ -12,7 +12,7 @@ exactly the same coupling at a fraction of the cost.
 The recorded quantity is, per replicate and generation, the worst case over the
 replacements of :math:`d_{TV}(D_i, D_i')` (closed form between two Gaussians); its mean
 over replicates estimates :math:`\gamma_n^i`. As in ``reused`` of
-:mod:`verification.gaussian` (THEORY §5.2), :math:`S_0` is the reused real part
+:mod:`verification.gaussian` (docs/theory.md §5.2), :math:`S_0` is the reused real part
 (λn points) for λ > 0 and the n real points of the first fit for λ = 0.
 """
 
@@ -120,7 +120,7 @@ def coupled_gamma(
     sigma: float = 1.0,
     estimator: str = "unbiased",
 ) -> np.ndarray:
-    r"""Estimated recursive stability :math:`\hat\gamma_n^i`, shape (fits,) (THEORY §2, §6.5).
+    r"""Estimated recursive stability :math:`\hat\gamma_n^i`, shape (fits,) (docs/theory.md §2, §6.5).
 
     The mean over replicates of :func:`coupled_tv` (same parameters). Expected: O(1/n)
     and bounded in i for λ > 0; growing with i for λ = 0 (variance collapse magnifies

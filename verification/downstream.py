@@ -1,4 +1,4 @@
-r"""The downstream learner of THEORY §6.4: the generalization gap of a clipped mean.
+r"""The downstream learner of docs/theory.md §6.4: the generalization gap of a clipped mean.
 
 Generation i trains the learner :math:`h = \operatorname{mean}(S_i)` on its training set
 :math:`S_i` (1-D Gaussian loop, ``sample`` engine) with the clipped squared loss
@@ -31,7 +31,7 @@ __all__ = [
     "run_downstream",
 ]
 
-#: Loops of THEORY §1 (a fixed real proportion λ), for which ε_i and Δ_i are defined.
+#: Loops of docs/theory.md §1 (a fixed real proportion λ), for which ε_i and Δ_i are defined.
 REGIMES = ("replace", "fresh", "reused")
 
 
@@ -60,7 +60,7 @@ def population_risk(h: object, M: float, sigma: float = 1.0) -> np.ndarray:
 
     .. math:: R(h) = (\sigma^2 + h^2)P + \sigma[(h - c)\varphi(b) - (h + c)\varphi(a)] + M(1 - P),
 
-    with :math:`1 - P = \Phi(a) + \Phi(-b)`. As M → ∞ it tends to σ² + h². THEORY §6.4.
+    with :math:`1 - P = \Phi(a) + \Phi(-b)`. As M → ∞ it tends to σ² + h². docs/theory.md §6.4.
     """
     h = np.asarray(h, dtype=float)
     M = float(Domain(0.0, lower_open=True).validate("M", M))
@@ -86,7 +86,7 @@ def expected_iid_gap(n: int, M: float, sigma: float = 1.0) -> float:
     :math:`z_j - \bar z \sim N(0, \sigma^2(1 - 1/n))` for a training point, so
     :math:`E\,\mathrm{Gap} = \rho(\sigma\sqrt{1 + 1/n}) - \rho(\sigma\sqrt{1 - 1/n})` with
     :math:`\rho(s) = R(0)` at standard deviation s (:func:`population_risk`): positive and
-    O(M/n), the gap of generation 0 (THEORY §6.4).
+    O(M/n), the gap of generation 0 (docs/theory.md §6.4).
     """
     n = int(Domain(lower=2, integer=True).validate("n", n))
     wide, narrow = sigma * np.sqrt(1 + 1 / n), sigma * np.sqrt(1 - 1 / n)
@@ -112,11 +112,11 @@ class DownstreamRun:
     lam: float
 
     def eps(self) -> np.ndarray:
-        r""":math:`\varepsilon_i = d_{TV}(D_i, \tilde D_i)` per replicate and generation (THEORY §1, §6.3)."""
+        r""":math:`\varepsilon_i = d_{TV}(D_i, \tilde D_i)` per replicate and generation (docs/theory.md §1, §6.3)."""
         return shift_quantities(self.path, self.lam)[0]
 
     def mean_eps(self) -> np.ndarray:
-        r"""Measured mean learning error per generation, shape (fits,) — the ε of THEORY §6.4."""
+        r"""Measured mean learning error per generation, shape (fits,) — the ε of docs/theory.md §6.4."""
         return self.eps().mean(axis=0)
 
 
@@ -188,6 +188,6 @@ def gaussian_mean_gap(
     r""":math:`\mathrm{Gap}_i = R_{D_0}(h) - \hat R_{S_i}(h)` for :math:`h = \operatorname{mean}(S_i)`.
 
     Shape (replicates, fits); column j is generation i = j. See :func:`run_downstream`
-    (which also returns the measured ε_i of the same run). THEORY §6.4.
+    (which also returns the measured ε_i of the same run). docs/theory.md §6.4.
     """
     return run_downstream(regime, n=n, fits=fits, replicates=replicates, rng=rng, lam=lam, M=M, sigma=sigma).gap

@@ -17,12 +17,14 @@ the executor never influences the results.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import logging
 import signal
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any, TypeVar
 
 from stl_bounds.errors import ParameterError
+from stl_bounds.extras import DISTRIBUTED_INSTALL
 
 __all__ = ["EXECUTORS", "check_executor", "run_jobs"]
 
@@ -34,7 +36,7 @@ EXECUTORS = ("inprocess", "process", "dask")
 #: Seconds to wait for a dask scheduler given by address.
 CONNECT_TIMEOUT = 10
 
-_DASK_MISSING = "the dask executor needs dask.distributed: pip install 'stl-bounds[distributed]'"
+_DASK_MISSING = f"the dask executor needs dask.distributed: {DISTRIBUTED_INSTALL}"
 
 
 def check_executor(kind: str, workers: int, scheduler: str | None) -> None:
@@ -94,6 +96,36 @@ def _process_pool(fn: Callable[[J], Any], jobs: Sequence[J], workers: int) -> It
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+#: Loggers that report the routine teardown of a dask cluster (workers killed after a grace period, closed comms).
+_TEARDOWN_LOGGERS = ("distributed", "tornado", "asyncio", "bokeh")
+
+
+@contextmanager
+def _quiet_logs(names: Sequence[str] = _TEARDOWN_LOGGERS, level: int = logging.CRITICAL) -> Iterator[None]:
+    """Raise the level of the loggers ``names`` to ``level`` for the duration (restored after)."""
+    loggers = [logging.getLogger(name) for name in names]
+    saved = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(level)
+    try:
+        yield
+    finally:
+        for logger, old in zip(loggers, saved, strict=True):
+            logger.setLevel(old)
+
+
+def _close_quietly(*resources: Any) -> None:
+    """Close a dask client, then its cluster, without log lines or tracebacks from the teardown.
+
+    Closing a ``LocalCluster`` kills workers that do not stop within its grace period and logs it at
+    WARNING (``distributed.nanny - WARNING - Worker process still alive ...``); a comm closed while the
+    scheduler says goodbye may be logged with a traceback.  Neither is news for the user of a finished run.
+    """
+    with _quiet_logs(), ExitStack() as stack:
+        for resource in reversed(resources):  # the stack closes last-in first: in the order given, each one surely
+            stack.callback(resource.close)
+
+
 @contextmanager
 def _dask_client(workers: int, scheduler: str | None) -> Iterator[Any]:
     try:
@@ -105,14 +137,22 @@ def _dask_client(workers: int, scheduler: str | None) -> Iterator[Any]:
             client = Client(scheduler, timeout=CONNECT_TIMEOUT)
         except (OSError, TimeoutError) as exc:
             raise ParameterError(f"cannot connect to the dask scheduler at {scheduler}: {exc}") from None
-        with client:
+        try:
             yield client
-    else:
-        with (
-            LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None) as cluster,
-            Client(cluster) as client,
-        ):
-            yield client
+        finally:
+            _close_quietly(client)
+        return
+    # silence_logs: only errors while the run lasts (routine INFO/WARNING lines of the cluster are noise)
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None, silence_logs=logging.ERROR)
+    try:
+        client = Client(cluster)
+    except BaseException:
+        _close_quietly(cluster)
+        raise
+    try:
+        yield client
+    finally:
+        _close_quietly(client, cluster)  # the client first, then the cluster it is connected to
 
 
 def _dask(fn: Callable[[J], Any], jobs: Sequence[J], workers: int, scheduler: str | None) -> Iterator[tuple[J, Any]]:

@@ -1,12 +1,12 @@
-r"""Monte Carlo simulators of Gaussian self-consuming loops (THEORY §5.1–§5.4).
+r"""Monte Carlo simulators of Gaussian self-consuming loops (docs/theory.md §5.1–§5.4).
 
 The real distribution is :math:`N(0, \sigma^2 I_d)`. Fit t = 1 is the fit on real
-data and fit t = i + 1 that of generation i (THEORY §5). Every fit estimates a mean
+data and fit t = i + 1 that of generation i (docs/theory.md §5). Every fit estimates a mean
 and a covariance (``unbiased``: divisor N − 1; ``mle``: divisor N) from its training
 set, whose composition is set by the regime:
 
 ============  =====================================================================
-``replace``   n points from the previous fit (THEORY §5.1)
+``replace``   n points from the previous fit (docs/theory.md §5.1)
 ``fresh``     λn fresh real points pooled with (1 − λ)n synthetic ones (§5.2)
 ``reused``    the same λn real points R pooled with (1 − λ)n synthetic ones; fit 1
               uses R alone (§5.2)
@@ -18,7 +18,7 @@ set, whose composition is set by the regime:
 Two engines produce the same law:
 
 * ``sample`` draws every point and refits (the reference; :func:`gaussian_training_sets`
-  exposes the training sets for sample-level learners, THEORY §6.4);
+  exposes the training sets for sample-level learners, docs/theory.md §6.4);
 * ``exact`` draws only the sufficient statistics of each batch with their exact laws
   (batch mean :math:`\sim N(\mu, \Sigma/N)`, scatter :math:`\sim W_d(N-1, \Sigma)`, by the
   Bartlett decomposition) and pools batches exactly:
@@ -244,11 +244,11 @@ def _validate(
     )
     smallest = {"n": n}
     if regime in ("fresh", "reused"):
-        _whole("lam*n", spec.lam * n, f"for regime {regime!r} (THEORY §5.2)")
+        _whole("lam*n", spec.lam * n, f"for regime {regime!r} (docs/theory.md §5.2)")
     if regime == "reused":
         smallest = {"lam*n (the reused real part, fitted alone at t = 1)": spec.real_size}
     if regime == "weighted":
-        _whole("n/k", n / spec.k, "for regime 'weighted' (m = n/k synthetic points, THEORY §5.4)")
+        _whole("n/k", n / spec.k, "for regime 'weighted' (m = n/k synthetic points, docs/theory.md §5.4)")
         smallest["m = n/k"] = spec.synthetic_size
     for name, size in smallest.items():
         if size < d + 1:
@@ -281,7 +281,7 @@ def _fits(spec: _Spec, engine: _ExactEngine | _SampleEngine) -> Iterator[tuple[o
     yield train, mean, cov
     for t in range(2, spec.fits + 1):
         synthetic = engine.draw(spec.synthetic_size, mean, _cholesky(cov, t - 1))
-        if spec.regime == "weighted":  # separate estimates, combined with weight w (THEORY §5.4)
+        if spec.regime == "weighted":  # separate estimates, combined with weight w (docs/theory.md §5.4)
             fresh = real(spec.n)
             real_fit, synthetic_fit = engine.estimate(fresh, spec.ddof), engine.estimate(synthetic, spec.ddof)
             mean, cov = (spec.w * a + (1 - spec.w) * b for a, b in zip(real_fit, synthetic_fit, strict=True))
@@ -344,7 +344,7 @@ class GaussianPath:
 
     @property
     def t(self) -> np.ndarray:
-        """Fit numbers 1..fits (THEORY §5: t = i + 1)."""
+        """Fit numbers 1..fits (docs/theory.md §5: t = i + 1)."""
         return np.arange(1, self.fits + 1)
 
     def _one_dimensional(self, what: str) -> np.ndarray:
@@ -353,7 +353,7 @@ class GaussianPath:
         return self.cov
 
     def mean_sq_err(self) -> np.ndarray:
-        r""":math:`\|\hat\mu_t - \mu\|^2` with μ = 0, shape (replicates, fits) (THEORY §5.1–5.4)."""
+        r""":math:`\|\hat\mu_t - \mu\|^2` with μ = 0, shape (replicates, fits) (docs/theory.md §5.1–5.4)."""
         return self.mean**2 if self.d == 1 else np.sum(self.mean**2, axis=-1)
 
     def var(self) -> np.ndarray:
@@ -365,7 +365,7 @@ class GaussianPath:
         return np.sqrt(self._one_dimensional("std"))
 
     def log_var(self) -> np.ndarray:
-        r"""1-D :math:`\log\hat\sigma_t^2` (its mean drifts to −∞ under ``replace``, THEORY §5.1)."""
+        r"""1-D :math:`\log\hat\sigma_t^2` (its mean drifts to −∞ under ``replace``, docs/theory.md §5.1)."""
         return np.log(self._one_dimensional("log_var"))
 
     def w2_sq(self) -> np.ndarray:
@@ -373,15 +373,15 @@ class GaussianPath:
         return self.mean**2 + (self.std() - self.sigma) ** 2
 
     def tv_to_real(self) -> np.ndarray:
-        r"""1-D :math:`\Delta_i = d_{TV}(N(\hat\mu_t,\hat\sigma_t^2), N(0,\sigma^2))`, exact (THEORY §6.3)."""
+        r"""1-D :math:`\Delta_i = d_{TV}(N(\hat\mu_t,\hat\sigma_t^2), N(0,\sigma^2))`, exact (docs/theory.md §6.3)."""
         return gaussian_tv(self.mean, self.std(), 0.0, self.sigma)
 
     def cov_trace(self) -> np.ndarray:
-        r""":math:`\operatorname{tr}\hat\Sigma_t` (the variance in 1-D), shape (replicates, fits) (THEORY §5.3)."""
+        r""":math:`\operatorname{tr}\hat\Sigma_t` (the variance in 1-D), shape (replicates, fits); §5.3."""
         return self.cov if self.d == 1 else np.trace(self.cov, axis1=-2, axis2=-1)
 
     def det_ratio(self) -> np.ndarray:
-        r""":math:`\det\hat\Sigma_t / \det(\sigma^2 I_d)`, shape (replicates, fits) (THEORY §5.1)."""
+        r""":math:`\det\hat\Sigma_t / \det(\sigma^2 I_d)`, shape (replicates, fits) (docs/theory.md §5.1)."""
         if self.d == 1:
             return self.cov / self.sigma**2
         sign, logdet = np.linalg.slogdet(self.cov)
@@ -428,7 +428,7 @@ def gaussian_training_sets(
     d: int = 1,
     sigma: float = 1.0,
 ) -> Iterator[TrainingSet]:
-    """Run the ``sample`` engine and yield every fit's training set (THEORY §6.4).
+    """Run the ``sample`` engine and yield every fit's training set (docs/theory.md §6.4).
 
     Parameters are those of :func:`simulate_gaussian`; they are validated before this
     function returns. Collecting ``mean`` and ``cov`` of the yielded sets gives exactly
@@ -466,7 +466,7 @@ def simulate_gaussian(
     d: int = 1,
     sigma: float = 1.0,
 ) -> GaussianPath:
-    r"""Simulate a Gaussian self-consuming loop (THEORY §5.1–§5.4).
+    r"""Simulate a Gaussian self-consuming loop (docs/theory.md §5.1–§5.4).
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-r"""Monte Carlo simulators of self-consuming linear regression (THEORY §5.5).
+r"""Monte Carlo simulators of self-consuming linear regression (docs/theory.md §5.5).
 
 Fixed design :math:`X \in \mathbb R^{T\times d}` per replicate with rows
 :math:`N(0, \Sigma)`, true weights :math:`w^* \sim N(0, I_d)`, OLS fits; fit 1 uses
@@ -73,7 +73,7 @@ class RegressionPath:
         return np.arange(1, self.fits + 1)
 
     def test_err(self) -> np.ndarray:
-        r""":math:`\|\hat w_t - w^*\|_\Sigma^2 = e_t^\top \Sigma e_t`, shape (replicates, fits) (THEORY §5.5)."""
+        r""":math:`\|\hat w_t - w^*\|_\Sigma^2 = e_t^\top \Sigma e_t`, shape (replicates, fits), docs/theory.md §5.5."""
         return np.einsum("rfi,ij,rfj->rf", self.error, self.cov, self.error)
 
 
@@ -115,11 +115,11 @@ class _Spec:
 
 
 def _rows(name: str, value: object, d: int) -> int:
-    """A design size: an integer ≥ d + 2, so that E (XᵀX)⁻¹ = Σ⁻¹/(T − d − 1) is finite (THEORY §5.5)."""
+    """A design size: an integer ≥ d + 2, so that E (XᵀX)⁻¹ = Σ⁻¹/(T − d − 1) is finite (docs/theory.md §5.5)."""
     try:
         return int(Domain(lower=d + 2, integer=True).validate(name, value))
     except ParameterError as exc:
-        raise ParameterError(f"{exc} (d + 2 rows are needed for finite OLS moments, THEORY §5.5)") from None
+        raise ParameterError(f"{exc} (d + 2 rows are needed for finite OLS moments, docs/theory.md §5.5)") from None
 
 
 def _validate(
@@ -268,7 +268,7 @@ def simulate_regression(
     T0: int | None = None,
     cov: np.ndarray | None = None,
 ) -> RegressionPath:
-    r"""Simulate a self-consuming OLS loop (THEORY §5.5).
+    r"""Simulate a self-consuming OLS loop (docs/theory.md §5.5).
 
     Parameters
     ----------
@@ -326,7 +326,7 @@ def simulate_regression(
 def mixed_expected_test_err(
     X: np.ndarray, lam: float, sigma: float, fits: int, cov: np.ndarray | None = None
 ) -> np.ndarray:
-    r"""Exact :math:`E[\|\hat w_t - w^*\|_\Sigma^2 \mid X]` of the ``mixed(λ)`` loop (THEORY §5.5).
+    r"""Exact :math:`E[\|\hat w_t - w^*\|_\Sigma^2 \mid X]` of the ``mixed(λ)`` loop (docs/theory.md §5.5).
 
     Parameters
     ----------

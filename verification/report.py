@@ -32,6 +32,7 @@ __all__ = [
     "render_markdown",
     "results_document",
     "summary_table",
+    "verdict",
     "versions",
 ]
 
@@ -156,12 +157,14 @@ def _cell(text: str) -> str:
 def render_markdown(document: Mapping[str, Any]) -> str:
     """``report.md``: per campaign its settings, figures of merit and a table of checks."""
     v = document["versions"]
+    skipped_any = any(record_status(rec) == "skipped" for rec in document["campaigns"].values())
+    overall_note = f" — {verdict(document)}" if skipped_any else ""
     lines = [
         "# stl-bounds verification report",
         "",
         f"Mode `{document['mode']}`, seed {document['seed']}; " + ", ".join(f"{k} {val}" for k, val in v.items()) + ".",
         "",
-        f"**Overall: {'PASS' if document['passed'] else 'FAIL'}**",
+        f"**Overall: {'PASS' if document['passed'] else 'FAIL'}**{overall_note}",
         "",
         "| campaign | checks passed | status |",
         "|---|---|---|",
@@ -213,7 +216,33 @@ def summary_table(document: Mapping[str, Any]) -> str:
         for name, rec in document["campaigns"].items()
         if record_status(rec) == "skipped"
     ]
-    verdict = "all checks pass" if document["passed"] else f"{len(failed)} checks fail"
-    if skipped:
-        verdict += f" ({len(skipped)} campaign{'s' if len(skipped) > 1 else ''} skipped)"
-    return "\n".join([*text, *failed, *skipped, verdict]) + "\n"
+    return "\n".join([*text, *failed, *skipped, verdict(document)]) + "\n"
+
+
+def verdict(document: Mapping[str, Any]) -> str:
+    """The last line of the summary: ``all checks pass`` only when every campaign ran and passed.
+
+    With skipped campaigns it counts them apart, with why they were skipped, e.g.
+    ``6 campaigns passed, 3 skipped, not verified (torch is not installed)``;
+    failed checks come first: ``2 checks fail; 5 campaigns passed, 1 failed, 3 skipped, ...``.
+    """
+    records = document["campaigns"]
+    statuses = {name: record_status(rec) for name, rec in records.items()}
+    n_failed_checks = sum(not c["passed"] for rec in records.values() for c in rec["checks"])
+    skipped = [name for name, status in statuses.items() if status == "skipped"]
+    if not skipped:
+        return "all checks pass" if document["passed"] else f"{n_failed_checks} checks fail"
+    n_pass = sum(status == "pass" for status in statuses.values())
+    n_fail = sum(status == "FAIL" for status in statuses.values())
+    # the first clause (torch is not installed): the SKIPPED lines above give the whole reason and the install command
+    causes = dict.fromkeys(skip_cause(name, records[name].get("skip_reason") or "").split("; ")[0] for name in skipped)
+    counts = [f"{n_pass} campaign{'' if n_pass == 1 else 's'} passed", *([f"{n_fail} failed"] if n_fail else [])]
+    why = "; ".join(cause for cause in causes if cause) or "see above"
+    head = "" if document["passed"] else f"{n_failed_checks} checks fail; "
+    return f"{head}{', '.join(counts)}, {len(skipped)} skipped, not verified ({why})"
+
+
+def skip_cause(name: str, reason: str) -> str:
+    """Why campaign ``name`` was skipped: its ``skip_reason`` without the leading ``<name> skipped: ``."""
+    prefix = f"{name} skipped: "
+    return reason[len(prefix) :] if reason.startswith(prefix) else reason

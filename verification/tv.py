@@ -1,4 +1,4 @@
-r"""Exact total variation in one dimension and the shift recursion of THEORY §6.3.
+r"""Exact total variation in one dimension and the shift recursion of docs/theory.md §6.3.
 
 * :func:`gaussian_tv` — :math:`d_{TV}(N(\mu_1,\sigma_1^2), N(\mu_2,\sigma_2^2))` in closed
   form from the crossing points of the two densities;
@@ -7,7 +7,7 @@ r"""Exact total variation in one dimension and the shift recursion of THEORY §6
   total variation is summed exactly from normal CDFs between them;
 * :func:`shift_quantities` and :func:`shift_recursion_slack` — the learning error
   :math:`\varepsilon_i`, the shift :math:`\Delta_i` and the slack of Lemma L3 on every
-  trajectory of a 1-D Gaussian loop (THEORY §3 L3, §6.3).
+  trajectory of a 1-D Gaussian loop (docs/theory.md §3 L3, §6.3).
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def gaussian_tv(mean1: object, std1: object, mean2: object, std2: object) -> np.
 
     The roots use the cancellation-free quadratic formula; for equal variances one root
     is infinite and the formula reduces to :math:`2\Phi(|\Delta\mu|/(2\sigma)) - 1`.
-    Absolute error is at the level of double rounding (~1e-16). THEORY §6.3.
+    Absolute error is at the level of double rounding (~1e-16). docs/theory.md §6.3.
     """
     m1, s1, m2, s2 = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (mean1, std1, mean2, std2)))
     _positive("std1", s1)
@@ -134,7 +134,7 @@ def mixture_tv(
     1e-15, so the result is exact up to rounding (absolute error ~1e-15; the tests
     compare with an mpmath quadrature at 1e-12). The only failure mode is two extrema of
     :math:`D` inside one 0.1-sd cell together with a pair of roots between them, a
-    codimension-two configuration. THEORY §6.3.
+    codimension-two configuration. docs/theory.md §6.3.
     """
     args = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (mean, std, lam, mean1, std1, mean2, std2)))
     for name, value in zip(("std", "std1", "std2"), (args[1], args[4], args[6]), strict=True):
@@ -253,7 +253,7 @@ def shift_quantities(path: GaussianPath, lam: float) -> tuple[np.ndarray, np.nda
 
     Notes
     -----
-    THEORY §1 (definitions of ε_i, Δ_i) and §6.3; at λ ∈ {0, 1} the mixture is a single
+    docs/theory.md §1 (definitions of ε_i, Δ_i) and §6.3; at λ ∈ {0, 1} the mixture is a single
     Gaussian and the closed form of :func:`gaussian_tv` is used.
     """
     lam = float(Domain(0.0, 1.0).validate("lam", lam))
@@ -285,7 +285,7 @@ def shift_recursion_slack(path: GaussianPath, lam: float) -> np.ndarray:
         Shape (replicates, fits − 1); column j is generation i = j + 1. Non-negative up to
         rounding for every λ and every path: by L1,
         :math:`d_{TV}(\tilde D_i, D_0) = (1-\lambda)\Delta_{i-1}`, and the triangle inequality
-        gives :math:`\Delta_i \le \varepsilon_i + (1-\lambda)\Delta_{i-1}` (THEORY §3 L3, §6.3).
+        gives :math:`\Delta_i \le \varepsilon_i + (1-\lambda)\Delta_{i-1}` (docs/theory.md §3 L3, §6.3).
         (Generation 0 has zero slack by definition, :math:`\varepsilon_0 = \Delta_0`.)
     """
     eps, shift = shift_quantities(path, lam)

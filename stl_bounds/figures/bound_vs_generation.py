@@ -1,4 +1,4 @@
-r"""Figure ``bound_vs_generation``: :math:`B_i` of ``fu2025.thm1`` against the generation i (THEORY §4.1, C1, C2).
+r"""Figure ``bound_vs_generation``: :math:`B_i` of ``fu2025.thm1`` against i (docs/theory.md §4.1, C1, C2).
 
 One curve per real proportion λ ∈ {0, 0.1, 0.3, 0.5, 0.9}, every other parameter
 at its registry default (κ = 1): for λ > 0 the bound levels off at its limit
@@ -83,7 +83,7 @@ FIGURE = FigureSpec(
         "The bound of fu2025.thm1 (template) against the generation for several real proportions λ: with real data "
         "in every generation (λ > 0) it levels off at its limit (dotted); without (λ = 0) it grows without bound."
     ),
-    theory="THEORY §4.1, §6.1 C1/C2",
+    theory="docs/theory.md §4.1, §6.1 C1/C2",
     bound_ids=(BOUND,),
     campaigns=(),
     data=data,

@@ -2,7 +2,7 @@
 
 ::
 
-    stl-bounds figures [--out figures/] [--only NAME ...] [--results FILE]
+    stl-bounds figures [--out stl-figures/] [--only NAME ...] [--results FILE]
                        [--venue onecolumn] [--usetex] [--seed S] [--workers W] [--no-progress]
 
 Figures of the calculator are drawn from the registry alone.  Figures of
@@ -13,6 +13,10 @@ record is missing or skipped (the transformer figure without torch) is
 reported as skipped.  Exit status: 0 when every requested figure was drawn or
 skipped with a note, 2 on bad input (unknown figure, unwritable folder,
 incompatible results file), 130 when interrupted.
+
+The default output folder is ``stl-figures/`` (ignored by git), not the
+committed ``figures/`` of a clone: a user trying the command does not overwrite
+them.  Maintainers re-render those with ``--out figures``.
 """
 
 from __future__ import annotations
@@ -23,7 +27,6 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from stl_bounds.errors import ParameterError, StlBoundsError
@@ -37,7 +40,8 @@ __all__ = ["DEFAULT_OUT", "HELP", "campaigns_needed", "check_writable", "configu
 
 PROG = "stl-bounds figures"
 HELP = "render the publication figures (PDF + PNG + JSON manifest)"
-DEFAULT_OUT = "figures"
+#: Default output folder: outside the committed ``figures/`` of a clone (ignored by git).
+DEFAULT_OUT = "stl-figures"
 
 
 def campaigns_needed(figures: Sequence[str]) -> list[str]:
@@ -69,7 +73,12 @@ def check_writable(folder: str | os.PathLike[str]) -> Path:
 def configure_figures_parser(p: argparse.ArgumentParser) -> None:
     """Add the arguments of ``figures`` to ``p``."""
     p.epilog = f"Figures: {', '.join(names())}."
-    p.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help=f"output folder (default {DEFAULT_OUT}/)")
+    p.add_argument(
+        "--out",
+        default=DEFAULT_OUT,
+        metavar="DIR",
+        help=f"output folder (default {DEFAULT_OUT}/; --out figures re-renders the committed figures of a clone)",
+    )
     p.add_argument("--only", nargs="+", metavar="NAME", help="render only these figures (default: all)")
     p.add_argument(
         "--results", metavar="FILE", help="results.json of `stl-bounds verify`/`report` (default: run what is needed)"

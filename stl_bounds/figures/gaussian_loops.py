@@ -1,4 +1,4 @@
-r"""Figure ``gaussian_loops``: Monte Carlo Gaussian loops against their closed forms (THEORY §5.1–5.3, §6.2).
+r"""Figure ``gaussian_loops``: Monte Carlo Gaussian loops against their closed forms (docs/theory.md §5.1–5.3, §6.2).
 
 From the ``closed_forms`` campaign record (1-D, σ = 1, n = 20, fits t = 1..10,
 t = i + 1), for every Gaussian loop with a registered closed form:
@@ -260,11 +260,12 @@ def draw(fig: Figure, d: Mapping[str, Any]) -> None:
 FIGURE = FigureSpec(
     name="gaussian_loops",
     caption=(
-        "Monte Carlo Gaussian self-consuming loops (markers, ±1.96·SE) against the exact closed forms of THEORY "
-        "§5.1–5.3 (lines): the mean error grows linearly under replace with the unbiased fit and levels off for "
-        "fresh, reused and accumulate; the MLE variance of replace decays geometrically. Bottom: relative deviations."
+        "Monte Carlo Gaussian self-consuming loops (markers, ±1.96·SE) against the exact closed forms of "
+        "docs/theory.md §5.1–5.3 (lines): the mean error grows linearly under replace with the unbiased fit and levels "
+        "off for fresh, reused and accumulate; the MLE variance of replace decays geometrically. Bottom: relative "
+        "deviations."
     ),
-    theory="THEORY §5.1–5.3, §6.2",
+    theory="docs/theory.md §5.1–5.3, §6.2",
     bound_ids=tuple(dict.fromkeys(s[3] for s in SERIES)),
     campaigns=(CAMPAIGN,),
     data=data,

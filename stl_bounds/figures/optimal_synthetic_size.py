@@ -1,4 +1,4 @@
-r"""Figure ``optimal_synthetic_size``: the objective B(m) against m/n and the optimal size m* (THEORY §4.3, C6).
+r"""Figure ``optimal_synthetic_size``: the objective B(m) against m/n and the optimal size m* (docs/theory.md §4.3, C6).
 
 With n real and m synthetic points, N = n + m, λ = n/N and a generator error
 ε = a/√N, the limit shift term (L3, κ = 1, i → ∞) plus the sampling term of
@@ -139,11 +139,12 @@ def draw(fig: Figure, d: Mapping[str, Any]) -> None:
 FIGURE = FigureSpec(
     name="optimal_synthetic_size",
     caption=(
-        "The objective B(m) of THEORY §4.3 (limit shift + sampling terms, ε = a/√(n+m)) relative to real data only, "
+        "The objective B(m) of docs/theory.md §4.3 (limit shift + sampling terms, ε = a/√(n+m)) relative to real "
+        "data only, "
         "against the synthetic size m/n for several ratios C/(c1·a), with the optimum m* marked (a); m*/n against "
         "the ratio (b): synthetic data helps only when C > 2·c1·a, and then m* grows linearly with n."
     ),
-    theory="THEORY §4.3, §6.1 C6",
+    theory="docs/theory.md §4.3, §6.1 C6",
     bound_ids=(OBJECTIVE, OPTIMUM),
     campaigns=(),
     data=data,

@@ -1,4 +1,4 @@
-r"""Figure ``phase_diagram``: convergence and collapse in the (λ, κ) plane, theory and simulation (THEORY §6.1 C4).
+r"""Figure ``phase_diagram``: convergence and collapse in the (λ, κ) plane (docs/theory.md §6.1 C4).
 
 Lemma L4: with a generator that amplifies changes of its training distribution
 by κ, the shift obeys :math:`\Delta_i \le \varepsilon + \rho\Delta_{i-1}` with
@@ -214,7 +214,7 @@ FIGURE = FigureSpec(
         "ρ = (1−λ)κ = 1) against the classes of a simulated amplifying Gaussian loop (markers; hollow: within the "
         "unjudged band near ρ = 1), and the simulated mean shift at the last generation against λ for each κ."
     ),
-    theory="THEORY §3 L4, §6.1 C4",
+    theory="docs/theory.md §3 L4, §6.1 C4",
     bound_ids=(BOUND,),
     campaigns=(CAMPAIGN,),
     data=data,

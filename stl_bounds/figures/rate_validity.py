@@ -1,4 +1,4 @@
-r"""Figure ``rate_validity``: empirical gap quantiles against the template bound ``fu2025.thm1`` (THEORY §6.4).
+r"""Figure ``rate_validity``: empirical gap quantiles against the template bound ``fu2025.thm1`` (docs/theory.md §6.4).
 
 From the ``rate_validity`` campaign record (clipped-mean learner on the 1-D
 Gaussian loop, loss bound M, δ = 0.05; ``reused(λ)`` for λ > 0, ``replace`` at
@@ -19,7 +19,7 @@ mean :math:`\hat\varepsilon` at that (n, λ)), both as recorded, and
 The legend gives the record's slopes of mean log r against log n and against
 i with their 95% intervals; a flat r means the bound captures the shape of
 the gap.  λ = 0 (grey) is outside the campaign's checks and of Ĉ: there the
-gap grows with i (THEORY §6.4 reports it separately).  The bars on q are the
+gap grows with i (docs/theory.md §6.4 reports it separately).  The bars on q are the
 record's distribution-free 95% order-statistic intervals
 (:func:`verification.stats.quantile_interval`).
 """
@@ -202,7 +202,7 @@ FIGURE = FigureSpec(
         "ratio r = q/min(B_i, M) stays below the empirical constant Ĉ and shows no upward trend in n or the "
         "generation i for λ > 0, so the bound captures the shape of the gap; at λ = 0 (grey) the gap grows with i."
     ),
-    theory="THEORY §6.4, §4.1",
+    theory="docs/theory.md §6.4, §4.1",
     bound_ids=(BOUND,),
     campaigns=(CAMPAIGN,),
     data=data,

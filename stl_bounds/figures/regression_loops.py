@@ -1,4 +1,4 @@
-r"""Figure ``regression_loops``: Monte Carlo linear-regression loops against their exact test error (THEORY §5.5, §6.2).
+r"""Figure ``regression_loops``: Monte Carlo regression loops against their exact test error (docs/theory.md §5.5, 6.2).
 
 From the ``closed_forms`` campaign record (d = 4, T = 20, σ = 1, fixed design
 reused, fits t = 1..10), the test error :math:`E\|\hat w_t - w^*\|_\Sigma^2`
@@ -10,7 +10,7 @@ against the fit t for every regression loop of the record:
   (``regression.accumulate.test_err``): bounded by π²/6 times one fit;
 * ``two_size`` — fake fits with :math:`T_0` samples and noise :math:`\sigma_0^2`,
   then a final fit on T fresh samples (``regression.two_size.test_err``);
-* ``mixed(λ)`` — no closed form (THEORY §5.5: exact given X): the reference is
+* ``mixed(λ)`` — no closed form (docs/theory.md §5.5: exact given X): the reference is
   the record's exact conditional expectation averaged over independent designs,
   a Monte Carlo number with its own SE.
 
@@ -102,11 +102,11 @@ def draw(fig: Figure, d: Mapping[str, Any]) -> None:
 FIGURE = FigureSpec(
     name="regression_loops",
     caption=(
-        "Monte Carlo linear-regression loops (markers, ±1.96·SE) against the exact test error of THEORY §5.5 "
+        "Monte Carlo linear-regression loops (markers, ±1.96·SE) against the exact test error of docs/theory.md §5.5 "
         "(lines): replace grows linearly in the generation, accumulate and mixed(λ = 0.5) stay bounded; right, the "
         "relative deviations. The mixed reference is the exact error given the design, averaged over designs."
     ),
-    theory="THEORY §5.5, §6.2",
+    theory="docs/theory.md §5.5, §6.2",
     bound_ids=BOUND_IDS,
     campaigns=(CAMPAIGN,),
     data=data,

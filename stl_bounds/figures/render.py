@@ -1,9 +1,10 @@
 """Render a :class:`~stl_bounds.figures.spec.FigureSpec` to PDF, PNG and a JSON manifest, reproducibly.
 
 Files are byte-identical when re-rendered from the same inputs: the PDF carries
-no creation date, the PNG no timestamp, the manifest no timing, and every file
-is written to a temporary name and moved into place (an interrupted render
-never leaves a truncated file under the final name).
+no creation date, the PNG no timestamp, the SVG (of :mod:`~stl_bounds.figures.plot_any`)
+no date, the manifest no timing, and every file is written to a temporary name
+and moved into place (an interrupted render never leaves a truncated file under
+the final name).
 
 The manifest beside each figure (``NAME.json``) records what produced it: the
 figure's name and caption, the stl-bounds version, the registry ids with their
@@ -21,8 +22,8 @@ import os
 import platform
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
-from contextlib import ExitStack
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,17 @@ from stl_bounds.errors import ParameterError
 from stl_bounds.figures.spec import FigureSkipped, FigureSpec, Records
 from stl_bounds.styles import BASE, TEXT_WIDTH, VENUES
 
-__all__ = ["FORMATS", "Rendered", "Skipped", "canonical_json", "data_hash", "render", "render_all"]
+__all__ = [
+    "FORMATS",
+    "Rendered",
+    "Skipped",
+    "canonical_json",
+    "data_hash",
+    "draw_figure",
+    "render",
+    "render_all",
+    "styled",
+]
 
 #: File formats written for every figure: vector for papers, raster for the README.
 FORMATS = ("pdf", "png")
@@ -155,6 +166,45 @@ def _manifest(
     }
 
 
+@contextmanager
+def styled(venue: str | None = None, usetex: bool = False) -> Iterator[list[str]]:
+    """Apply the paper style, the venue overlay and ``text.usetex`` while the block runs; yield the style names.
+
+    Raises
+    ------
+    ParameterError
+        For an unknown venue, or ``usetex`` without LaTeX.
+    """
+    styles = _styles(venue)
+    _check_usetex(usetex)
+    with ExitStack() as stack:
+        stack.enter_context(mpl_style.context(styles))
+        stack.enter_context(matplotlib.rc_context({"text.usetex": usetex}))
+        yield styles
+
+
+def draw_figure(spec: FigureSpec, data: Mapping[str, Any]) -> Figure:
+    """A new :class:`Figure` sized for ``spec`` under the current style, drawn by ``spec.draw`` from ``data``.
+
+    Call it inside :func:`styled`: the width is the style's (one column under the ``onecolumn`` overlay)
+    unless ``spec.full_width``, the height ``spec.aspect`` (or ``spec.column_aspect`` when narrower) times it.
+    """
+    width = TEXT_WIDTH if spec.full_width else matplotlib.rcParams["figure.figsize"][0]
+    narrow = width < TEXT_WIDTH and spec.column_aspect is not None
+    fig = Figure(figsize=(width, width * (spec.column_aspect if narrow else spec.aspect)))
+    spec.draw(fig, data)
+    return fig
+
+
+def _metadata(fmt: str) -> dict[str, Any]:
+    """File metadata without a date (a date would change the bytes of every re-rendering)."""
+    if fmt == "pdf":
+        return {"CreationDate": None, "Creator": f"stl-bounds {stl_bounds.__version__}"}
+    if fmt == "svg":
+        return {"Date": None, "Creator": f"stl-bounds {stl_bounds.__version__}, matplotlib {matplotlib.__version__}"}
+    return {"Software": f"stl-bounds {stl_bounds.__version__}, matplotlib {matplotlib.__version__}"}
+
+
 def render(
     spec: FigureSpec,
     records: Records,
@@ -173,26 +223,14 @@ def render(
     ParameterError
         For an unknown venue, or ``usetex`` without LaTeX.
     """
-    styles = _styles(venue)
-    _check_usetex(usetex)
     out = Path(out)
     data = spec.data(records)
-    with ExitStack() as stack:
-        stack.enter_context(mpl_style.context(styles))
-        stack.enter_context(matplotlib.rc_context({"text.usetex": usetex}))
-        width = TEXT_WIDTH if spec.full_width else matplotlib.rcParams["figure.figsize"][0]
-        narrow = width < TEXT_WIDTH and spec.column_aspect is not None
-        fig = Figure(figsize=(width, width * (spec.column_aspect if narrow else spec.aspect)))
-        spec.draw(fig, data)
+    with styled(venue, usetex) as styles:
+        fig = draw_figure(spec, data)
         files = []
         for fmt in formats:
             path = out / f"{spec.name}.{fmt}"
-            metadata = (
-                {"CreationDate": None, "Creator": f"stl-bounds {stl_bounds.__version__}"}
-                if fmt == "pdf"
-                else {"Software": f"stl-bounds {stl_bounds.__version__}, matplotlib {matplotlib.__version__}"}
-            )
-            _write_atomic(path, lambda tmp, fmt=fmt, metadata=metadata: fig.savefig(tmp, format=fmt, metadata=metadata))
+            _write_atomic(path, lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, metadata=_metadata(fmt)))
             files.append(path)
     manifest = _manifest(spec, records, data, styles, usetex)
     manifest["files"] = {p.name: _sha256(p) for p in files}

@@ -55,7 +55,9 @@ class Records(Mapping[str, Mapping[str, Any]]):
         if record is None:
             raise FigureSkipped(f"needs the campaign record {name!r} (run `stl-bounds verify {name}`)")
         if record.get("status") == "skipped":
-            raise FigureSkipped(f"needs the record of campaign {name!r}; {record.get('skip_reason') or 'it was skipped'}")
+            raise FigureSkipped(
+                f"needs the record of campaign {name!r}; {record.get('skip_reason') or 'it was skipped'}"
+            )
         return record
 
 
@@ -80,7 +82,7 @@ class FigureSpec:
     caption
         One or two sentences: what is shown and what it shows, for the report and the README.
     theory
-        The THEORY sections it illustrates.
+        The docs/theory.md sections it illustrates.
     bound_ids
         Registry ids whose evaluations are plotted.
     campaigns

@@ -1,4 +1,4 @@
-r"""Figure ``terms_breakdown``: the terms of ``fu2025.thm1`` stacked against λ at a fixed generation (THEORY §4.1, C3).
+r"""Figure ``terms_breakdown``: the terms of ``fu2025.thm1`` stacked against λ (docs/theory.md §4.1, §6.1 C3).
 
 At generation i = 20 the bound is the sum of its terms (``Result.terms``)
 
@@ -12,7 +12,7 @@ At generation i = 20 the bound is the sum of its terms (``Result.terms``)
 
 stacked over a fine λ grid, with the total on top and the minimizing λ marked
 (:func:`~stl_bounds.calibration.best_lambda` with horizon i: :math:`B_j` is
-non-decreasing in j ≥ 1, so it returns the minimizer of :math:`B_i`).  THEORY
+non-decreasing in j ≥ 1, so it returns the minimizer of :math:`B_i`).  docs/theory.md
 §6.1 C3: the shift term falls with λ but the real-data term grows like √λ,
 so the total need not be monotone.  Two panels: (a) the registry defaults
 (ε = 0.05, g = 1), where the shift dominates and the best λ is 1 (the i.i.d.
@@ -140,7 +140,7 @@ FIGURE = FigureSpec(
         "total on top and its minimizer marked: with the registry defaults the shift term dominates and λ = 1 is "
         "best; with an accurate, stable generator the real-data term, growing like √λ, makes the optimum interior."
     ),
-    theory="THEORY §4.1, §6.1 C3",
+    theory="docs/theory.md §4.1, §6.1 C3",
     bound_ids=(BOUND,),
     campaigns=(),
     data=data,

@@ -1,4 +1,4 @@
-r"""Figure ``transformer_icl``: ICL risk of trained linear self-attention across generations (THEORY §6.1 C5, §5.6).
+r"""Figure ``transformer_icl``: ICL risk of trained LSA over generations (docs/theory.md §6.1 C5, §5.6).
 
 From the ``icl_loop`` campaign record (one-layer LSAs trained by Adam,
 generation i warm-started from i − 1; d = 4, N = 16 context pairs, label noise
@@ -9,7 +9,7 @@ in the ``reused`` (a) and ``fresh`` (b) regimes:
 * markers: the mean over trained replicas, ±1.96·SE (the record's SE over
   replicas);
 * solid line and band: the idealised loop of the record (the linear recursion
-  of THEORY §5.5/§5.6 with the optimal LSA refitted by least squares each
+  of docs/theory.md §5.5/§5.6 with the optimal LSA refitted by least squares each
   generation, no training), mean ±1.96·SE over its replicas;
 * dotted: the optimum :math:`r^* = d(d+1+\sigma^2)/(N+d+1+\sigma^2)` of a
   one-layer LSA, ``stl_bounds.get("icl.lsa_opt.risk").evaluate(d, N,
@@ -144,7 +144,7 @@ FIGURE = FigureSpec(
         "idealised loop (lines) and the LSA optimum r* (dotted): the risk rises across generations for λ < 1, more "
         "slowly with more real data, and stays at r* for λ = 1."
     ),
-    theory="THEORY §6.1 C5, §5.6, §4.2",
+    theory="docs/theory.md §6.1 C5, §5.6, §4.2",
     bound_ids=(BOUND,),
     campaigns=(CAMPAIGN,),
     data=data,

@@ -12,12 +12,12 @@ FU2025_ARXIV = "arXiv:2502.18865v1"
 
 
 def fu2025(location: str, theory: str) -> Citation:
-    """A citation of Fu et al. 2025 (statement reconstructed; see THEORY §0)."""
+    """A citation of Fu et al. 2025 (statement reconstructed; see docs/theory.md §0)."""
     return Citation(paper=FU2025, location=location, theory=theory, arxiv=FU2025_ARXIV)
 
 
 def theory(location: str, theory_section: str) -> Citation:
-    """A lemma proved in THEORY itself (standard facts on total variation)."""
+    """A lemma proved in docs/theory.md itself (standard facts on total variation)."""
     return Citation(
-        paper="stl-bounds THEORY (standard total-variation facts)", location=location, theory=theory_section
+        paper="stl-bounds docs/theory.md (standard total-variation facts)", location=location, theory=theory_section
     )

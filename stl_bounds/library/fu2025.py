@@ -1,6 +1,6 @@
-r"""The bounds of Fu et al. 2025 as reconstructed in THEORY §4 (``template``/``derived``).
+r"""The bounds of Fu et al. 2025 as reconstructed in docs/theory.md §4 (``template``/``derived``).
 
-``fu2025.thm1`` (THEORY §4.1): with probability ≥ 1 − δ, for generation i,
+``fu2025.thm1`` (docs/theory.md §4.1): with probability ≥ 1 − δ, for generation i,
 
 .. math::
 
@@ -13,9 +13,9 @@ bound: λ = 1, Δ = γ = 0), :math:`\Delta_{i-1} = \varepsilon\,\mathrm{geom}(\r
 (L4) and :math:`\gamma_n^{i-1} = (g/n)\,\mathrm{geom}(\rho, i)` (L5), ρ = (1−λ)κ,
 unless the user supplies ``shift`` or ``gamma``.
 
-``fu2025.thm2`` (THEORY §4.2): the same with β_n = K/n, g = K, K from Li et al. 2023.
+``fu2025.thm2`` (docs/theory.md §4.2): the same with β_n = K/n, g = K, K from Li et al. 2023.
 
-``fu2025.optimal_m`` (THEORY §4.3): the synthetic size minimizing the shift plus
+``fu2025.optimal_m`` (docs/theory.md §4.3): the synthetic size minimizing the shift plus
 sampling terms when ε = a/√(n+m); obtained with ``sympy.solve``.
 """
 
@@ -40,7 +40,7 @@ M, lam, n, delta, beta, eps, kappa, g, i = (
 )
 c1, c2, c3, c4, shift, gamma = (symbol(s) for s in ("c1", "c2", "c3", "c4", "shift", "gamma"))
 
-#: λ_i: the loop's λ from generation 1 on, 1 at generation 0 (THEORY §4.1: B_0 is the i.i.d. bound),
+#: λ_i: the loop's λ from generation 1 on, 1 at generation 0 (docs/theory.md §4.1: B_0 is the i.i.d. bound),
 #: and 1 − λ_i, each written so that float64 never forms 1 − (1 − λ) (no cancellation for tiny λ).
 AFTER_FIRST = sp.Min(i, 1)
 LAM_I = lam + (1 - lam) * (1 - AFTER_FIRST)
@@ -48,7 +48,7 @@ SYNTH_I = (1 - lam) * AFTER_FIRST
 
 
 def thm1_terms(beta_n: sp.Expr, shift_: sp.Expr, gamma_: sp.Expr) -> tuple[tuple[str, sp.Expr], ...]:
-    """The four terms of THEORY §4.1, for given stability, shift and recursive stability."""
+    """The four terms of docs/theory.md §4.1, for given stability, shift and recursive stability."""
     return (
         ("shift", c1 * M * SYNTH_I * shift_),
         ("stability", c2 * beta_n * sp.log(n) * LOG_INV_DELTA),
@@ -59,8 +59,8 @@ def thm1_terms(beta_n: sp.Expr, shift_: sp.Expr, gamma_: sp.Expr) -> tuple[tuple
 
 _CONSTANTS = (param("c1", 1), param("c2", 1), param("c3", 1), param("c4", 1))
 _THM_MONOTONE = (
-    Monotonicity("lam", "nonincreasing", term="shift", source="THEORY §6.1 C3"),
-    Monotonicity("i", "nondecreasing", term="shift", source="THEORY §6.1 C3"),
+    Monotonicity("lam", "nonincreasing", term="shift", source="docs/theory.md §6.1 C3"),
+    Monotonicity("i", "nondecreasing", term="shift", source="docs/theory.md §6.1 C3"),
     Monotonicity("eps", "nondecreasing", term="shift"),
     Monotonicity("delta", "nonincreasing"),
     Monotonicity("M", "nondecreasing"),
@@ -68,9 +68,9 @@ _THM_MONOTONE = (
 _N_AT_LEAST_3 = (("n", Domain(3.0, float("inf"), integer=True)),)
 _THM_ASSUMPTIONS = (
     "loss ℓ ∈ [0, M]; the bound holds with probability ≥ 1 − δ",
-    "real data reused across generations (regime `reused`, THEORY §1)",
+    "real data reused across generations (regime `reused`, docs/theory.md §1)",
     "per-generation learning error ε_i ≤ ε in total variation; amplification κ (L4)",
-    "template (THEORY §0): structure of Fu et al. 2025, absolute constants c1..c4 explicit (≲)",
+    "template (docs/theory.md §0): structure of Fu et al. 2025, absolute constants c1..c4 explicit (≲)",
 )
 
 
@@ -93,7 +93,7 @@ THM1 = register(
     Bound(
         id="fu2025.thm1",
         title="generalization gap of the i-th generation of a self-consuming loop",
-        citation=fu2025("Theorem 1 (generalization of the i-th generation), reconstructed", "THEORY §4.1"),
+        citation=fu2025("Theorem 1 (generalization of the i-th generation), reconstructed", "docs/theory.md §4.1"),
         fidelity="template",
         assumptions=_THM_ASSUMPTIONS + ("learner β_n-uniformly stable; generator g/n one-step stable (L5)",),
         parameters=(
@@ -116,15 +116,15 @@ THM1 = register(
         growth_rate=RHO,
         monotone=_THM_MONOTONE
         + (
-            Monotonicity("n", "nonincreasing", term="sampling", source="THEORY §6.1 C3"),
+            Monotonicity("n", "nonincreasing", term="sampling", source="docs/theory.md §6.1 C3"),
             Monotonicity(
-                "n", "nonincreasing", term="recursive_stability", given=_N_AT_LEAST_3, source="THEORY §6.1 C3"
+                "n", "nonincreasing", term="recursive_stability", given=_N_AT_LEAST_3, source="docs/theory.md §6.1 C3"
             ),
-            Monotonicity("n", "nonincreasing", term="stability", given=_N_AT_LEAST_3, source="THEORY §6.1 C3"),
+            Monotonicity("n", "nonincreasing", term="stability", given=_N_AT_LEAST_3, source="docs/theory.md §6.1 C3"),
         ),
         derivation=lambda: _thm_derivation("fu2025.thm1"),
         notes=(
-            "the total is not monotone in λ: the recursive-stability term grows like √λ (THEORY §6.1 C3); "
+            "the total is not monotone in λ: the recursive-stability term grows like √λ (docs/theory.md §6.1 C3); "
             "use `calibrate` for the minimizing λ.",
             "B_0 is the i.i.d. bound (λ_0 = 1, Δ = γ = 0).",
         ),
@@ -136,7 +136,7 @@ THM2 = register(
     Bound(
         id="fu2025.thm2",
         title="generalization gap of the i-th generation for transformers doing in-context learning",
-        citation=fu2025("Theorem 2 (transformers in in-context learning), reconstructed", "THEORY §4.2"),
+        citation=fu2025("Theorem 2 (transformers in in-context learning), reconstructed", "docs/theory.md §4.2"),
         fidelity="template",
         assumptions=_THM_ASSUMPTIONS
         + (
@@ -162,22 +162,22 @@ THM2 = register(
         growth_rate=RHO,
         monotone=_THM_MONOTONE
         + (
-            Monotonicity("D", "nondecreasing", source="THEORY §6.1 C5"),
-            Monotonicity("Gamma", "nondecreasing", source="THEORY §6.1 C5"),
+            Monotonicity("D", "nondecreasing", source="docs/theory.md §6.1 C5"),
+            Monotonicity("Gamma", "nondecreasing", source="docs/theory.md §6.1 C5"),
         ),
         derivation=lambda: _thm_derivation("fu2025.thm2"),
         notes=("for constant λ > 0 and κ = 1: B_i ≤ c1·M·(1−λ)·ε/λ + O((1 + K/λ)·√(log(1/δ)/n)) uniformly in i (C5).",),
     )
 )
 
-# --- THEORY §4.3: optimal synthetic size --------------------------------------
+# --- docs/theory.md §4.3: optimal synthetic size --------------------------------------
 a = symbol("a")
 m = sp.Symbol("m", nonnegative=True)
 C = sp.Symbol("C", positive=True)
 
 
 def optimal_m_objective() -> tuple[sp.Expr, sp.Expr]:
-    r"""B(m)/M of THEORY §4.3 and its simplified form in N = n + m.
+    r"""B(m)/M of docs/theory.md §4.3 and its simplified form in N = n + m.
 
     :math:`B(m)/M = c_1 (1-\lambda)\varepsilon/\lambda + C/\sqrt N` with λ = n/N, ε = a/√N.
     """
@@ -226,7 +226,7 @@ OPTIMAL_M = register(
         id="fu2025.optimal_m",
         title="optimal number m* of synthetic points next to n real points",
         citation=fu2025(
-            "optimal synthetic data size (Section on how much synthetic data), reconstructed", "THEORY §4.3"
+            "optimal synthetic data size (Section on how much synthetic data), reconstructed", "docs/theory.md §4.3"
         ),
         fidelity="derived",
         assumptions=(
@@ -243,7 +243,7 @@ OPTIMAL_M = register(
     )
 )
 
-# --- THEORY §4.3: the objective B(m) whose minimizer is m* ----------------------
+# --- docs/theory.md §4.3: the objective B(m) whose minimizer is m* ----------------------
 #: ε = a/√N with N = n/λ = n + m: written in λ so that m* (not an integer in general) can be evaluated exactly.
 _EPS_OF_N = a * sp.sqrt(lam / n)
 _SYNTHETIC_SIZE_TERMS = (
@@ -274,7 +274,7 @@ SYNTHETIC_SIZE_OBJECTIVE = register(
         id="fu2025.synthetic_size_objective",
         title="the objective B(m) (limit shift + sampling terms) minimized by the optimal synthetic size m*",
         citation=fu2025(
-            "optimal synthetic data size (Section on how much synthetic data), reconstructed", "THEORY §4.3"
+            "optimal synthetic data size (Section on how much synthetic data), reconstructed", "docs/theory.md §4.3"
         ),
         fidelity="derived",
         assumptions=(

@@ -1,4 +1,4 @@
-r"""Exact results for Gaussian self-consuming loops (THEORY §5.1-§5.4).
+r"""Exact results for Gaussian self-consuming loops (docs/theory.md §5.1-§5.4).
 
 Every fit is the sample mean and the sample variance (``unbiased``: ddof = 1; ``mle``:
 ddof = 0) of the current training set, and the next generation samples from
@@ -46,14 +46,15 @@ HE2025 = Citation(
     paper="He, Xu, Cheng, Golden Ratio Mixing of Real and Synthetic Data for Stabilizing Generative Model "
     "Training (later versions: Golden Ratio Weighting Prevents Model Collapse), 2025",
     location="Gaussian mean estimation with the weighted training scheme",
-    theory="THEORY §5.4",
+    theory="docs/theory.md §5.4",
     arxiv="arXiv:2502.18049",
 )
 
 
 def _exact(location: str, section: str) -> Citation:
     return Citation(
-        paper="stl-bounds THEORY: exact moments of Gaussian loops (χ² laws, Cochran and Bartlett decompositions)",
+        paper="stl-bounds docs/theory.md: exact moments of Gaussian loops (χ² laws, Cochran and Bartlett "
+        "decompositions)",
         location=location,
         theory=section,
     )
@@ -64,7 +65,7 @@ _SIGMA_UP = Monotonicity("sigma", "nondecreasing")
 _PARAMS = (param("sigma", 1), param("n", 100), param("t", 10))
 _REPLACE = "replace loop: each fit uses n points drawn from the previous fit only (λ = 0)"
 
-# --- THEORY §5.1: the χ² moments and scalar recursions ---------------------------------------
+# --- docs/theory.md §5.1: the χ² moments and scalar recursions ---------------------------------------
 
 
 @cache
@@ -100,7 +101,7 @@ def rsolve_affine(ratio: sp.Expr, increment: sp.Expr, start: sp.Expr) -> sp.Expr
 
 @cache
 def replace_moments(estimator: str) -> dict[str, sp.Expr]:
-    """E σ̂_t², E(μ̂_t − μ)², E σ̂_t, E log σ̂_t² of the replace loop, derived (THEORY §5.1).
+    """E σ̂_t², E(μ̂_t − μ)², E σ̂_t, E log σ̂_t² of the replace loop, derived (docs/theory.md §5.1).
 
     σ̂_t² = σ̂_{t−1}² Y_t with Y_t = χ²_{n−1}/k i.i.d. (σ̂_0 = σ), and
     μ̂_t = μ̂_{t−1} + N(0, σ̂_{t−1}²/n), so E(μ̂_t − μ)² = E(μ̂_{t−1} − μ)² + E σ̂_{t−1}²/n.
@@ -140,7 +141,7 @@ def _replace_derivation(bound_id: str, estimator: str, key: str, registered: sp.
     return Derivation(bound_id, tuple(steps), moments[key])
 
 
-#: log c(n) = log E[sqrt(χ²_{n−1}/(n−1))] = LogGammaRatio((n−1)/2, 1/2) (THEORY §5.1).
+#: log c(n) = log E[sqrt(χ²_{n−1}/(n−1))] = LogGammaRatio((n−1)/2, 1/2) (docs/theory.md §5.1).
 LOG_C = LogGammaRatio((n - 1) / 2, sp.S.Half)
 
 
@@ -153,7 +154,7 @@ def _replace(key: str, title: str, term: sp.Expr | tuple[tuple[str, sp.Expr], ..
         Bound(
             id=bound_id,
             title=title,
-            citation=_exact(f"{estimator} replace loop, 1-D", "THEORY §5.1"),
+            citation=_exact(f"{estimator} replace loop, 1-D", "docs/theory.md §5.1"),
             fidelity="exact",
             assumptions=(
                 _REPLACE,
@@ -234,7 +235,7 @@ MLE_MEAN_SQ_ERR = _replace(
 )
 
 
-# --- THEORY §5.1: generalized variance in d dimensions ----------------------------------------
+# --- docs/theory.md §5.1: generalized variance in d dimensions ----------------------------------------
 
 
 _J = sp.Symbol("j", integer=True, nonnegative=True)
@@ -270,7 +271,7 @@ def _det_ratio(estimator: str, log_one_fit: sp.Expr) -> Bound:
         Bound(
             id=bound_id,
             title=f"E det Σ̂_t / det Σ of the {estimator} replace loop in d dimensions (generalized variance)",
-            citation=_exact(f"{estimator} replace loop, d dimensions", "THEORY §5.1"),
+            citation=_exact(f"{estimator} replace loop, d dimensions", "docs/theory.md §5.1"),
             fidelity="exact",
             assumptions=(
                 _REPLACE,
@@ -297,11 +298,11 @@ UNBIASED_DET_RATIO = _det_ratio("unbiased", LogGammaRatio(n - d, d) + d * sp.log
 MLE_DET_RATIO = _det_ratio("mle", LogGammaRatio(n - d, d) + d * sp.log((n - d) / n))
 
 
-# --- THEORY §5.2: mixed loops, a 2×2 linear system --------------------------------------------
+# --- docs/theory.md §5.2: mixed loops, a 2×2 linear system --------------------------------------------
 
 _DISC = sp.sqrt(lam**2 + 4 * lam / (n - 1))
 _ALPHA_OVER_Q = (2 - lam + _DISC) / 2
-#: Eigenvalues α ≥ β ≥ 0 of A (THEORY §5.2), in forms without cancellation:
+#: Eigenvalues α ≥ β ≥ 0 of A (docs/theory.md §5.2), in forms without cancellation:
 #: αβ = det A = q²(nq − 1)/(n − 1), and q − β ≥ 0 as a sum of non-negative terms.
 ALPHA = q * _ALPHA_OVER_Q
 BETA = q * (n * q - 1) / ((n - 1) * _ALPHA_OVER_Q)
@@ -320,7 +321,7 @@ def _h(tau: sp.Expr) -> sp.Expr:
 
 @dataclass(frozen=True)
 class MixedSystem:
-    """The 2×2 recursion of a mixed loop, solved by sympy (THEORY §5.2).
+    """The 2×2 recursion of a mixed loop, solved by sympy (docs/theory.md §5.2).
 
     Attributes
     ----------
@@ -374,7 +375,7 @@ def divided_power_limits() -> tuple[sp.Expr, sp.Expr, tuple[sp.Symbol, sp.Symbol
 
 @cache
 def mixed_system(regime: str) -> MixedSystem:
-    """Solve the ``fresh`` or ``reused`` recursion of THEORY §5.2 with sympy.
+    """Solve the ``fresh`` or ``reused`` recursion of docs/theory.md §5.2 with sympy.
 
     fresh: m_{t+1} = q²m_t + λσ²/n + q v_t/n, v_{t+1} = λσ² + q v_t + nλq/(n−1) m_t, from
     s_0 = (0, σ²) (which gives s_1 = (σ²/n, σ²)); reused: u_{t+1} = q²u_t + q v_t/n,
@@ -447,7 +448,7 @@ def _mixed_derivation(bound_id: str, regime: str, row: int, registered: sp.Expr,
 
 _LAM_N_INTEGER = Constraint(
     sp.Abs(lam * n - sp.floor(lam * n + sp.S.Half, evaluate=False), evaluate=False) <= 1e-9 * n,
-    "lam*n must be an integer (the number of real points per generation, THEORY §5.2)",
+    "lam*n must be an integer (the number of real points per generation, docs/theory.md §5.2)",
 )
 _MIXED_ASSUMPTIONS = (
     "1-D Gaussian N(μ, σ²); every fit is the pooled sample mean and unbiased variance (ddof = 1) of n points",
@@ -464,14 +465,14 @@ def _mixed(regime: str, key: str, title: str, terms: tuple[tuple[str, sp.Expr], 
         Bound(
             id=bound_id,
             title=title,
-            citation=_exact(f"{regime} mixed loop, pooled unbiased fit, 1-D", "THEORY §5.2"),
+            citation=_exact(f"{regime} mixed loop, pooled unbiased fit, 1-D", "docs/theory.md §5.2"),
             fidelity="exact",
             parameters=(param("sigma", 1), param("n", 100), param("lam", 0.5), param("t", 10)),
             terms=terms,
             generation="t",
             growth_rate=ALPHA,
             kind="identity",
-            m_alias=False,  # n counts every point of a fit here, not the real ones (THEORY §5.2)
+            m_alias=False,  # n counts every point of a fit here, not the real ones (docs/theory.md §5.2)
             derivation=lambda: _mixed_derivation(bound_id, regime, row, registered, floor),
             limit=lambda: floor + mixed_system(regime).fixed_point[row],
             **kwargs,
@@ -538,7 +539,7 @@ REUSED_VAR = _mixed(
 )
 
 
-# --- THEORY §5.3: accumulate -------------------------------------------------------------------
+# --- docs/theory.md §5.3: accumulate -------------------------------------------------------------------
 
 _V, _M = sp.Function("v"), sp.Function("m")
 _ROOT = 1 / sp.sqrt(n)
@@ -564,7 +565,7 @@ LOG_UNBIASED_PRODUCT = _log_unbiased_factor(t + 1) - _log_unbiased_factor(2)
 
 @dataclass(frozen=True)
 class AccumulateSolution:
-    """The accumulate loop of THEORY §5.3, solved by sympy.
+    """The accumulate loop of docs/theory.md §5.3, solved by sympy.
 
     Attributes
     ----------
@@ -592,7 +593,7 @@ class AccumulateSolution:
 
 @cache
 def accumulate_solution() -> AccumulateSolution:
-    """Products, Gosper sum and limits of THEORY §5.3 (slow: seconds; lazy)."""
+    """Products, Gosper sum and limits of docs/theory.md §5.3 (slow: seconds; lazy)."""
     j = sp.Symbol("j", integer=True, positive=True)
     kk = sp.Symbol("k", integer=True, positive=True)
     mle = sp.product(1 - 1 / (j**2 * n), (j, 1, t))
@@ -671,7 +672,7 @@ def _accumulate(key: str, title: str, term: sp.Expr, **kwargs: Any) -> Bound:
         Bound(
             id=bound_id,
             title=title,
-            citation=_exact(f"accumulate loop, {estimator} fit, 1-D (tr Σ = σ²)", "THEORY §5.3"),
+            citation=_exact(f"accumulate loop, {estimator} fit, 1-D (tr Σ = σ²)", "docs/theory.md §5.3"),
             fidelity="exact",
             assumptions=(
                 "accumulate: fit t uses all n·t points so far (n real, then n from each earlier fit)",
@@ -701,7 +702,8 @@ ACCUMULATE_MLE_MEAN_SQ_ERR = _accumulate(
     sigma**2 * (sp.exp(LOG_MLE_PRODUCT) / n - expm1(LOG_MLE_PRODUCT)),
     monotone=(_SIGMA_UP, Monotonicity("t", "nondecreasing"), Monotonicity("n", "nonincreasing")),
     notes=(
-        "THEORY's sum (σ²/n) Σ_k (1/k²) ∏_{j<k}(1 − 1/(j²n)) telescopes to σ²(1 − ∏_{k≤t}(1 − 1/(k²n)));"
+        "the sum of docs/theory.md §5.3, (σ²/n) Σ_k (1/k²) ∏_{j<k}(1 − 1/(j²n)), telescopes to "
+        "σ²(1 − ∏_{k≤t}(1 − 1/(k²n)));"
         " bounded by σ²(1 − sin(π/√n)/(π/√n)) ≤ (π²/6) σ²/n.",
     ),
 )
@@ -715,12 +717,12 @@ ACCUMULATE_UNBIASED_VAR = _accumulate(
 )
 
 
-# --- THEORY §5.4: weighted real and synthetic estimates (He, Xu, Cheng 2025) --------------------
+# --- docs/theory.md §5.4: weighted real and synthetic estimates (He, Xu, Cheng 2025) --------------------
 
 
 @dataclass(frozen=True)
 class WeightedSolution:
-    """THEORY §5.4 by sympy: the stationary error, its minimizer and the minimum.
+    """docs/theory.md §5.4 by sympy: the stationary error, its minimizer and the minimum.
 
     Attributes
     ----------
@@ -745,7 +747,7 @@ class WeightedSolution:
 
 @cache
 def weighted_solution() -> WeightedSolution:
-    """Solve THEORY §5.4 with sympy (fixed point, then optimal weight)."""
+    """Solve docs/theory.md §5.4 with sympy (fixed point, then optimal weight)."""
     V = sp.Symbol("V")
     m = n / k
     recursion = sp.Eq(V, (1 - w) ** 2 * (V + sigma**2 / m) + w**2 * sigma**2 / n)

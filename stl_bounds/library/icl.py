@@ -1,4 +1,4 @@
-r"""In-context linear regression, Λ = I (THEORY §5.6).
+r"""In-context linear regression, Λ = I (docs/theory.md §5.6).
 
 x ~ N(0, I_d), w ~ N(0, I_d), N context pairs y_i = wᵀx_i + ε_i with ε_i ~ N(0, σ²), a
 noiseless query; risk E(ŷ − wᵀx_q)² = E‖ŵ − w‖² for a linear predictor ŷ = ŵᵀx_q.
@@ -37,9 +37,9 @@ LSA_PAPERS = (
 
 def _theory(location: str) -> Citation:
     return Citation(
-        paper="stl-bounds THEORY: exact risks of linear in-context predictors (Wishart moments)",
+        paper="stl-bounds docs/theory.md: exact risks of linear in-context predictors (Wishart moments)",
         location=location,
-        theory="THEORY §5.6",
+        theory="docs/theory.md §5.6",
     )
 
 
@@ -146,7 +146,7 @@ LSA_OPT = register(
         id="icl.lsa_opt.risk",
         title="risk of the optimal one-layer linear self-attention (optimally scaled gradient step)",
         citation=Citation(
-            LSA_PAPERS, "global optimum of one-layer linear self-attention, isotropic inputs", "THEORY §5.6"
+            LSA_PAPERS, "global optimum of one-layer linear self-attention, isotropic inputs", "docs/theory.md §5.6"
         ),
         fidelity="external",
         assumptions=(

@@ -1,4 +1,4 @@
-r"""Exact lemmas L3-L5 of THEORY §3: recursions for the shift and the recursive stability.
+r"""Exact lemmas L3-L5 of docs/theory.md §3: recursions for the shift and the recursive stability.
 
 Each bound is the unrolled affine recursion
 :math:`x_i = \rho x_{i-1} + c,\ x_0 = c`, i.e. :math:`x_i = c\,\mathrm{geom}(\rho, i+1)`
@@ -19,7 +19,7 @@ from stl_bounds.special import GeometricSum
 
 eps, lam, kappa, i, g, n = (symbol(s) for s in ("eps", "lam", "kappa", "i", "g", "n"))
 
-#: Growth factor of the amplified recursion (THEORY §3 L4): ρ = (1 − λ)κ.
+#: Growth factor of the amplified recursion (docs/theory.md §3 L4): ρ = (1 − λ)κ.
 RHO = (1 - lam) * kappa
 
 
@@ -45,15 +45,15 @@ def affine_derivation(bound_id: str, rho: sp.Expr, c: sp.Expr, registered: sp.Ex
 
 
 _COMMON_MONOTONE = (
-    Monotonicity("i", "nondecreasing", source="THEORY §6.1 C3"),
-    Monotonicity("lam", "nonincreasing", source="THEORY §6.1 C3"),
+    Monotonicity("i", "nondecreasing", source="docs/theory.md §6.1 C3"),
+    Monotonicity("lam", "nonincreasing", source="docs/theory.md §6.1 C3"),
 )
 
 SHIFT = register(
     Bound(
         id="lemma.shift",
         title="distribution shift Δ_i = d_TV(D_i, D_0) after i generations (L3)",
-        citation=theory("Lemma L3 (shift recursion, from L1 mixture identity)", "THEORY §3 L3"),
+        citation=theory("Lemma L3 (shift recursion, from L1 mixture identity)", "docs/theory.md §3 L3"),
         fidelity="exact",
         assumptions=(
             "per-generation learning error ε_i = d_TV(D_i, D̃_i) ≤ ε for every i",
@@ -74,7 +74,7 @@ AMPLIFIED_SHIFT = register(
     Bound(
         id="lemma.amplified_shift",
         title="distribution shift Δ_i with a generator that amplifies changes by κ (L4)",
-        citation=theory("Lemma L4 (amplified recursion)", "THEORY §3 L4"),
+        citation=theory("Lemma L4 (amplified recursion)", "docs/theory.md §3 L4"),
         fidelity="exact",
         assumptions=(
             "per-generation learning error ε_i ≤ ε",
@@ -97,12 +97,12 @@ RECURSIVE_STABILITY = register(
     Bound(
         id="lemma.recursive_stability",
         title="recursive stability γ_n^i of the generator after i generations (L5)",
-        citation=theory("Lemma L5 (recursive-stability recursion)", "THEORY §3 L5"),
+        citation=theory("Lemma L5 (recursive-stability recursion)", "docs/theory.md §3 L5"),
         fidelity="exact",
         assumptions=(
             "one-step stability of the generator: one changed real point moves its output by ≤ g/n in TV",
             "changes of the training distribution are amplified by at most κ",
-            "real data reused across generations, common synthetic randomness (THEORY §2)",
+            "real data reused across generations, common synthetic randomness (docs/theory.md §2)",
         ),
         parameters=(param("g", 1), param("n", 1000), param("lam", 0.5), param("kappa", 1), param("i", 10)),
         terms=(("gamma", g / n * GeometricSum(RHO, i + 1)),),

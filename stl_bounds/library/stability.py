@@ -1,4 +1,4 @@
-r"""Stability building blocks of THEORY §4.4 (``external``).
+r"""Stability building blocks of docs/theory.md §4.4 (``external``).
 
 * Bousquet & Elisseeff 2002, Theorem 12: for a β_n-uniformly stable algorithm and a
   loss in [0, M], with probability ≥ 1 − δ,
@@ -22,7 +22,7 @@ L_loss, Gamma, D = (symbol(s) for s in ("L_loss", "Gamma", "D"))
 #: log(1/δ), written −log δ: accurate in float64 for δ near 1 and for subnormal δ.
 LOG_INV_DELTA = -sp.log(delta)
 
-#: Li et al. 2023 stability constant of a D-layer transformer (THEORY §4.2).
+#: Li et al. 2023 stability constant of a D-layer transformer (docs/theory.md §4.2).
 TRANSFORMER_K = 2 * L_loss * ((1 + Gamma) * sp.exp(Gamma)) ** D
 
 BOUSQUET2002 = register(
@@ -32,7 +32,7 @@ BOUSQUET2002 = register(
         citation=Citation(
             paper="Bousquet & Elisseeff, Stability and Generalization, JMLR 2002",
             location="Theorem 12",
-            theory="THEORY §4.4",
+            theory="docs/theory.md §4.4",
         ),
         fidelity="external",
         assumptions=("A is β_n-uniformly stable", "loss in [0, M]", "S drawn i.i.d.", "holds with probability ≥ 1 − δ"),
@@ -54,7 +54,7 @@ BKZ2020 = register(
         citation=Citation(
             paper="Feldman & Vondrák, COLT 2019; Bousquet, Klochkov & Zhivotovskiy, COLT 2020",
             location="high-probability bound for uniformly stable algorithms, rate form with absolute constant c",
-            theory="THEORY §4.4",
+            theory="docs/theory.md §4.4",
         ),
         fidelity="external",
         assumptions=("A is β_n-uniformly stable", "loss in [0, M]", "S drawn i.i.d.", "holds with probability ≥ 1 − δ"),
@@ -76,7 +76,7 @@ LI2023_K = register(
         citation=Citation(
             paper="Li, Ildiz, Papailiopoulos & Oymak, Transformers as Algorithms, ICML 2023",
             location="stability of multilayer transformers in in-context learning",
-            theory="THEORY §4.2",
+            theory="docs/theory.md §4.2",
         ),
         fidelity="external",
         assumptions=(

@@ -4,7 +4,7 @@
 
 1. the headline numbers (:mod:`stl_bounds.report.headline`): ``fu2025.thm1`` and
    ``fu2025.thm2`` at their defaults, the minimum and the best λ, m*;
-2. the claims of THEORY §6.1 (:func:`stl_bounds.claims.check_all`);
+2. the claims of docs/theory.md §6.1 (:func:`stl_bounds.claims.check_all`);
 3. every verification campaign (:func:`verification.run`) in ``quick`` or ``full`` mode,
    the torch campaigns included (recorded as skipped without torch);
 4. every figure (:mod:`stl_bounds.figures`) from those records;
@@ -153,7 +153,7 @@ def make_report(
     try:
         say("[1/4] headline bounds at their defaults, minimum λ, m*")
         head = headline()
-        say("[2/4] claims of THEORY §6.1 (symbolic and numeric)")
+        say("[2/4] claims of docs/theory.md §6.1 (symbolic and numeric)")
         claims = [c.to_dict() for c in check_all()]
         work = work_folder(out, mode, seed)
         say(f"[3/4] verification campaigns ({mode} mode, seed {seed}; chunks kept in {work} until done)")

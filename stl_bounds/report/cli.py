@@ -56,7 +56,7 @@ def _summary(document: dict) -> str:
     low = document["headline"]["calibration"]["min_lambda"]
     lines = [
         f"{thm1['id']} at its defaults: {thm1['value']:.6g} ({thm1['regime']}, {thm1['fidelity']})",
-        f"minimum λ for sup_i B_i ≤ {low['target']:g}: {low['value']:.4g}; "
+        f"minimum λ for sup_i B_i ≤ {low['target']:g}: {low['value']!r}; "
         f"m* = {document['headline']['optimal_m']['value']:.6g}",
         f"claims: {sum(c['passed'] for c in claims)}/{len(claims)} pass; "
         f"campaign checks: {sum(c['passed'] for c in checks)}/{len(checks)} pass"

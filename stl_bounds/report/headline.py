@@ -1,11 +1,11 @@
 r"""The headline numbers of the report: the main bounds at their defaults, the minimum λ and m*.
 
-* ``fu2025.thm1`` (THEORY §4.1) and ``fu2025.thm2`` (§4.2) at their registry
+* ``fu2025.thm1`` (docs/theory.md §4.1) and ``fu2025.thm2`` (§4.2) at their registry
   defaults: value, terms, regime, fidelity and citation;
 * the smallest real proportion λ that keeps :math:`\sup_i B_i` of
-  ``fu2025.thm1`` below :data:`TARGET` (THEORY §4.5, :func:`~stl_bounds.calibration.min_lambda`),
+  ``fu2025.thm1`` below :data:`TARGET` (docs/theory.md §4.5, :func:`~stl_bounds.calibration.min_lambda`),
   and the λ that minimises it (:func:`~stl_bounds.calibration.best_lambda`);
-* the optimal synthetic size m* of THEORY §4.3 (``fu2025.optimal_m``).
+* the optimal synthetic size m* of docs/theory.md §4.3 (``fu2025.optimal_m``).
 
 Every number comes from the registry objects; nothing here re-types a formula.
 """

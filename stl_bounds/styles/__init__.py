@@ -1,4 +1,4 @@
-"""Matplotlib styles shipped with stl-bounds (package data, THEORY-independent).
+"""Matplotlib styles shipped with stl-bounds (package data, independent of the theory).
 
 Use them by their dotted names (matplotlib ≥ 3.7 loads styles from packages)::
 

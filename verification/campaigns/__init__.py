@@ -1,4 +1,4 @@
-"""The verification campaigns of THEORY §6, by name.
+"""The verification campaigns of docs/theory.md §6, by name.
 
 Each campaign lives in its own module, which defines ``CAMPAIGN`` (a
 :class:`~verification.campaign.Campaign`); modules are imported on first use so

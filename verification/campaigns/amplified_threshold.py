@@ -1,6 +1,6 @@
 r"""Campaign ``amplified_threshold``: claim C4, convergence iff λ > 1 − 1/κ, on an amplifying loop.
 
-THEORY §6.1 C4 and Lemma L4 (§3).  The simulator is the 1-D Gaussian loop of
+docs/theory.md §6.1 C4 and Lemma L4 (§3).  The simulator is the 1-D Gaussian loop of
 :mod:`verification.amplified`: :math:`\mu_i = \rho\mu_{i-1} + \kappa\xi_i`,
 :math:`\rho = (1-\lambda)\kappa`, :math:`\xi_i \sim N(0, 1/n)`, μ_0 = 0.  On a
 grid of (λ, κ) with n = 100 and T = 60 generations:
@@ -24,8 +24,11 @@ grid of (λ, κ) with n = 100 and T = 60 generations:
   μ_T² is a scaled χ²₁ and its mean has an honest standard error at every ρ):
   :math:`|z| < z^*` at every grid point.
 
-z* is the two-sided Bonferroni threshold at family level α = 10⁻³ over all
-tests of the campaign (two per grid point).  Per-task data for the phase
+z* (``z_threshold`` in the figures) is the two-sided Bonferroni normal quantile
+:math:`\Phi^{-1}(1 - \alpha/(2k))` at family level α = 10⁻³ over the k tests of
+the campaign (two per grid point).  Summary figures use judged points only: a
+κ with no judged collapse (or convergence) reports ``none judged``, and a κ with
+no judged point at all fails its check (nothing would be tested).  Per-task data for the phase
 diagram: λ, κ, the registry's ρ and regime, the simulated class with the slope
 interval, and the mean shift :math:`\Delta_i = 2\Phi(|\mu_i|/2) - 1` with its
 standard error.
@@ -44,9 +47,10 @@ from stl_bounds.errors import ParameterError
 from verification.amplified import amplified_means, exact_moments, shift
 from verification.amplified import validate as validate_loop
 from verification.campaign import Campaign, Check, Outcome, TaskData
-from verification.stats import Moments, bonferroni_threshold, zscore
+from verification.campaigns.zcrit import ZThreshold
+from verification.stats import Moments, zscore
 
-__all__ = ["ALPHA", "CAMPAIGN", "KAPPAS", "LAMBDAS", "MARGIN", "TAU"]
+__all__ = ["ALPHA", "CAMPAIGN", "KAPPAS", "LAMBDAS", "MARGIN", "NOT_JUDGED", "TAU"]
 
 ALPHA = 1e-3
 #: Grid points with |ρ − 1| below this are not judged.
@@ -58,6 +62,8 @@ LAMBDAS = tuple(round(0.05 * j, 2) for j in range(21))
 KAPPAS = (0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
 _N, _GENERATIONS = 100, 60
 _BOUND = "lemma.amplified_shift"
+#: What a summary figure says when no judged point provides its value.
+NOT_JUDGED = "none judged"
 
 
 def tasks(mode: str) -> list[dict[str, Any]]:
@@ -116,7 +122,8 @@ def classify(mean: float, se: float, z_max: float) -> str:
 
 def judge(tasks_: Sequence[TaskData]) -> Outcome:
     """Classify every grid point, compare with the registry outside the margin, and test E μ_T²."""
-    z_max = bonferroni_threshold(ALPHA, 2 * len(tasks_))
+    z_crit = ZThreshold.two_sided(ALPHA, 2 * len(tasks_))
+    z_max = z_crit.value
     bound = stl_bounds.get(_BOUND)
     data: list[dict[str, Any]] = []
     zs = []
@@ -153,20 +160,19 @@ def judge(tasks_: Sequence[TaskData]) -> Outcome:
                 "z_var": z,
             }
         )
-    checks = [_threshold_check(kappa, [d for d in data if d["kappa"] == kappa]) for kappa in _kappas(data)]
+    checks = [_threshold_check(kappa, [d for d in data if d["kappa"] == kappa], z_crit) for kappa in _kappas(data)]
     worst = int(np.argmax(np.abs(zs)))
     checks.append(
         Check(
             "variance",
             bool(np.max(np.abs(zs)) < z_max),
-            "E μ_T² equals the exact Var μ_T = (κ²/n)·Σ_{j<T} ρ^{2j} at every grid point (|z| below the "
-            f"Bonferroni threshold, {2 * len(tasks_)} tests at α = {ALPHA:g})",
-            {"max_abs_z": float(np.max(np.abs(zs))), "threshold": z_max, "at": _label(data[worst])},
+            f"E μ_T² equals the exact Var μ_T = (κ²/n)·Σ_{{j<T}} ρ^{{2j}} at every grid point (|z| < {z_crit.text()})",
+            {"max_abs_z": float(np.max(np.abs(zs))), **z_crit.figures(), "at": _label(data[worst])},
         )
     )
     judged = [d for d in data if d["judged"]]
     figures = {
-        "threshold": z_max,
+        **z_crit.figures(),
         "tau": TAU,
         "margin": MARGIN,
         "judged_points": len(judged),
@@ -184,23 +190,25 @@ def _label(d: Mapping[str, Any]) -> str:
     return f"lam={d['lam']:g},kappa={d['kappa']:g}"
 
 
-def _threshold_check(kappa: float, row: Sequence[Mapping[str, Any]]) -> Check:
+def _threshold_check(kappa: float, row: Sequence[Mapping[str, Any]], z_crit: ZThreshold) -> Check:
+    """C4 at one κ, on the judged points only (a κ without judged points fails: nothing is tested)."""
     judged = [d for d in row if d["judged"]]
     wrong = [_label(d) for d in judged if d["simulated"] != d["regime"]]
-    collapsed = [d["lam"] for d in row if d["simulated"] == "collapses"]
-    converged = [d["lam"] for d in row if d["simulated"] == "converges"]
+    collapsed = [d["lam"] for d in judged if d["simulated"] == "collapses"]
+    converged = [d["lam"] for d in judged if d["simulated"] == "converges"]
     return Check(
         f"threshold[kappa={kappa:g}]",
-        not wrong,
-        f"at every λ with |ρ − 1| ≥ {MARGIN:g} (ρ = (1−λ)κ), the class from the slope of log|μ_i| over the second "
-        f"half (converges: Bonferroni CI inside ±{TAU:.3g}; collapses: CI above {TAU:.3g}) equals the regime of "
-        f"{_BOUND} (C4: converges iff λ > 1 − 1/κ)",
+        bool(judged) and not wrong,
+        f"at every λ with |ρ − 1| ≥ {MARGIN:g} (ρ = (1−λ)κ; at least one such λ), the class from the slope of "
+        f"log|μ_i| over the second half (converges: CI at ±z_threshold·SE inside ±{TAU:.3g}; collapses: CI above "
+        f"{TAU:.3g}; {z_crit.text()}) equals the regime of {_BOUND} (C4: converges iff λ > 1 − 1/κ)",
         {
-            "lam_star": 1.0 - 1.0 / kappa,  # THEORY L4; negative: every λ converges
+            "lam_star": 1.0 - 1.0 / kappa,  # docs/theory.md §3 L4; negative: every λ converges
             "judged_points": len(judged),
             "disagreements": wrong,
-            "largest_lam_collapsed": max(collapsed) if collapsed else None,
-            "smallest_lam_converged": min(converged) if converged else None,
+            "largest_lam_collapsed": max(collapsed) if collapsed else NOT_JUDGED,
+            "smallest_lam_converged": min(converged) if converged else NOT_JUDGED,
+            **z_crit.figures(),
         },
     )
 
@@ -208,7 +216,7 @@ def _threshold_check(kappa: float, row: Sequence[Mapping[str, Any]]) -> Check:
 CAMPAIGN = Campaign(
     name="amplified_threshold",
     title="claim C4: with amplification κ the loop converges iff λ > 1 − 1/κ",
-    theory="THEORY §6.1 C4 (Lemma L4 of §3)",
+    theory="docs/theory.md §6.1 C4 (Lemma L4 of §3)",
     version=1,
     chunk_size=250,
     replicates={"quick": 500, "full": 5000},

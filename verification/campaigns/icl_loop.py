@@ -1,9 +1,9 @@
-r"""Campaign ``icl_loop``: claim C5 on the in-context self-consuming loop (THEORY §6.1 C5, §4.2, §5.5, §5.6, issue 4).
+r"""Campaign ``icl_loop``: claim C5 on the in-context loop (docs/theory.md §6.1 C5, §4.2, §5.5, §5.6).
 
 One-layer LSAs (R replicas batched) run the loop of :mod:`verification.icl.loop`
 (``reused`` and ``fresh`` regimes, generation i warm-started from i−1) for
 λ ∈ {0, 0.25, 0.5, 1}.  The reference is the *idealised loop* of
-:mod:`verification.icl.reference` (THEORY §5.6's note: the linear recursion of
+:mod:`verification.icl.reference` (docs/theory.md §5.6's note: the linear recursion of
 §5.5 with the optimal LSA fitted by least squares at every generation, same
 label design, same pool size for ``reused``; no training), computed here with
 a fixed seed.  The risk scale runs from :math:`r^*` (``icl.lsa_opt.risk``) to
@@ -18,15 +18,20 @@ optimum.  Checks (skipped without torch):
 * **follows_reference** (every task): for every generation,
   :math:`|\bar r_i - r^{\rm ref}_i| \le \tau\, r^{\rm ref}_i + z\sqrt{SE^2 + SE_{\rm ref}^2}`,
   SE over the trained replicas (each evaluated on ``eval_prompts`` held-out
-  prompts), :math:`SE_{\rm ref}` over the reference replicas, z Bonferroni over
-  all tasks × generations at α = :data:`ALPHA`, τ = :data:`TRAIN_TOLERANCE` the
-  optimisation slack of the training budget (the same as ``icl_anchor``'s);
-* **bounded** (every λ > 0): every generation's mean risk (upper end at the
-  Bonferroni threshold) stays below the midpoint :math:`(r^* + d)/2`;
+  prompts), :math:`SE_{\rm ref}` over the reference replicas, z the Bonferroni
+  quantile :math:`\Phi^{-1}(1 - \alpha/(2k))` over the k = all tasks' generations at
+  α = :data:`ALPHA`, τ = :data:`TRAIN_TOLERANCE` the optimisation slack of the
+  training budget (the same as ``icl_anchor``'s); a task whose every run diverged
+  fails it;
+* **bounded** (every λ > 0): every generation's mean risk (upper end at
+  z·SE, z over the k = tasks) stays below the midpoint :math:`(r^* + d)/2`;
 * **degrades** (λ = 0): the risk of the last generation exceeds that of
-  generation 0 (z above the Bonferroni threshold);
+  generation 0 (z above the same quantile);
 * **real_data_slows_drift** (per regime): the last generation's risk at λ = 1/2
-  is below that at λ = 0 (one-sided z above the Bonferroni threshold).
+  is below that at λ = 0 (z above the one-sided quantile :math:`\Phi^{-1}(1 - \alpha/k)`,
+  k = regimes).
+
+Each quantile is reported as ``z_threshold`` with its α and k.
 
 Figures of merit: mean risk per generation for every (regime, λ) next to the
 reference, the risk of the last generation against λ, the distance of the
@@ -43,8 +48,9 @@ import numpy as np
 
 import stl_bounds
 from verification.campaign import Campaign, Check, Outcome, TaskData
+from verification.campaigns.zcrit import ZThreshold
 from verification.icl import check_device, setup, skipped_outcome, torch_missing
-from verification.stats import Moments, bonferroni_threshold
+from verification.stats import Moments
 
 __all__ = ["ALPHA", "CAMPAIGN", "TRAIN_TOLERANCE", "reference"]
 
@@ -126,17 +132,19 @@ def reference(params: Mapping[str, Any]) -> Moments:
     return Moments.of(out["risk"])
 
 
-def _pool(task: TaskData, key: str) -> Moments:
-    return Moments.pool([Moments.from_dict(c[key]) for c in task.chunks if c[key] is not None])
+def _pool(task: TaskData, key: str) -> Moments | None:
+    """Moments over the chunks that have ``key`` (``None`` when no chunk has: every run diverged)."""
+    parts = [Moments.from_dict(c[key]) for c in task.chunks if c[key] is not None]
+    return Moments.pool(parts) if parts else None
 
 
 def judge(tasks_: Sequence[TaskData]) -> Outcome:
     """The four kinds of checks of the module docstring."""
     if not tasks_:
         return skipped_outcome("icl_loop")
-    n_gen = max(int(t.params["generations"]) for t in tasks_)
-    z_ref = bonferroni_threshold(ALPHA, len(tasks_) * n_gen)
-    z_max = bonferroni_threshold(ALPHA, len(tasks_))
+    z_ref = ZThreshold.two_sided(ALPHA, sum(int(t.params["generations"]) for t in tasks_))
+    z_task = ZThreshold.two_sided(ALPHA, len(tasks_))
+    z_max = z_task.value
     checks: list[Check] = []
     figures: dict[str, Any] = {}
     data = []
@@ -150,6 +158,27 @@ def judge(tasks_: Sequence[TaskData]) -> Outcome:
         ref = reference(p)
         diverged += sum(c["diverged"] for c in task.chunks)
         label = f"{p['regime']},lam={p['lam']:g}"
+        if risk is None:  # every run of the task diverged: there is no risk to judge
+            checks.append(
+                Check(
+                    f"follows_reference[{label}]",
+                    False,
+                    "no run finished: every training run of the task diverged",
+                    {"diverged": sum(c["diverged"] for c in task.chunks), "runs": task.replicates},
+                )
+            )
+            nan = np.full(ref.mean.shape, np.nan)
+            data.append(
+                {
+                    "risk_mean": nan,
+                    "risk_se": nan,
+                    "reference_mean": ref.mean,
+                    "reference_se": ref.se,
+                    "matrix_error": nan,
+                    "optimum": r_star,
+                }
+            )
+            continue
         figures[f"risk[{label}]"] = [float(v) for v in risk.mean]
         figures[f"reference[{label}]"] = [float(v) for v in ref.mean]
         against_lam.setdefault(p["regime"], {})[f"lam={p['lam']:g}"] = float(risk.mean[-1])
@@ -164,7 +193,7 @@ def judge(tasks_: Sequence[TaskData]) -> Outcome:
                 "optimum": r_star,
             }
         )
-        allowed = TRAIN_TOLERANCE * ref.mean + z_ref * np.hypot(risk.se, ref.se)
+        allowed = TRAIN_TOLERANCE * ref.mean + z_ref.value * np.hypot(risk.se, ref.se)
         gap = np.abs(risk.mean - ref.mean)
         worst = int(np.argmax(gap / allowed))
         checks.append(
@@ -172,14 +201,15 @@ def judge(tasks_: Sequence[TaskData]) -> Outcome:
                 f"follows_reference[{label}]",
                 bool(np.all(gap <= allowed)),
                 f"every generation's mean risk is within {TRAIN_TOLERANCE:g}·ref + z·√(SE² + SE_ref²) of the "
-                f"idealised loop (THEORY §5.5/§5.6 recursion, optimal LSA refitted each generation; "
-                f"z Bonferroni over tasks × generations at α={ALPHA:g})",
+                f"idealised loop (docs/theory.md §5.5/§5.6 recursion, optimal LSA refitted each generation; "
+                f"z: {z_ref.text()}, k = all tasks' generations)",
                 {
                     "worst_generation": worst,
                     "gap": float(gap[worst]),
                     "allowed": float(allowed[worst]),
                     "gap_over_allowed": float(gap[worst] / allowed[worst]),
-                    "threshold": z_ref,
+                    "tolerance": TRAIN_TOLERANCE,
+                    **z_ref.figures(),
                 },
             )
         )
@@ -190,9 +220,9 @@ def judge(tasks_: Sequence[TaskData]) -> Outcome:
                 Check(
                     f"bounded[{label}]",
                     top < ceiling,
-                    "every generation's mean risk (upper CI end) stays below (r* + tr Λ)/2, "
-                    "halfway from the optimum to the collapsed predictor (C5)",
-                    {"largest_upper": top, "ceiling": ceiling, "optimum": r_star},
+                    "every generation's mean risk (upper CI end, mean + z·SE) stays below (r* + tr Λ)/2, "
+                    f"halfway from the optimum to the collapsed predictor (C5; z: {z_task.text()})",
+                    {"largest_upper": top, "ceiling": ceiling, "optimum": r_star, **z_task.figures()},
                 )
             )
         else:
@@ -202,21 +232,26 @@ def judge(tasks_: Sequence[TaskData]) -> Outcome:
                 Check(
                     f"degrades[{label}]",
                     diff / se > z_max,
-                    "risk of the last generation exceeds generation 0 (z above the Bonferroni threshold): collapse",
-                    {"risk_first": float(risk.mean[0]), "risk_last": float(risk.mean[-1]), "z": diff / se},
+                    f"risk of the last generation exceeds generation 0 (z > {z_task.text()}): collapse",
+                    {
+                        "risk_first": float(risk.mean[0]),
+                        "risk_last": float(risk.mean[-1]),
+                        "z": diff / se,
+                        **z_task.figures(),
+                    },
                 )
             )
     regimes = sorted({r for r, lam in last if (r, 0.0) in last and (r, 0.5) in last})
-    z_one = float(bonferroni_threshold(2 * ALPHA, max(len(regimes), 1)))  # one-sided at α/k
+    z_one = ZThreshold.one_sided(ALPHA, max(len(regimes), 1))
     for regime in regimes:
         (m0, s0), (m5, s5) = last[(regime, 0.0)], last[(regime, 0.5)]
         z = (m0 - m5) / float(np.hypot(s0, s5))
         checks.append(
             Check(
                 f"real_data_slows_drift[{regime}]",
-                z > z_one,
-                "last generation's risk at λ=1/2 is below that at λ=0 (one-sided z above the Bonferroni threshold)",
-                {"risk_lam0": m0, "risk_lam0.5": m5, "z": z, "threshold": z_one},
+                z > z_one.value,
+                f"last generation's risk at λ=1/2 is below that at λ=0 (one-sided: z > {z_one.text()})",
+                {"risk_lam0": m0, "risk_lam0.5": m5, "z": z, **z_one.figures()},
             )
         )
     checks.append(Check("no_diverged_runs", diverged == 0, "no training run diverged", {"diverged": diverged}))
@@ -227,7 +262,7 @@ def judge(tasks_: Sequence[TaskData]) -> Outcome:
 CAMPAIGN = Campaign(
     name="icl_loop",
     title="C5: the in-context loop stays bounded for λ > 0 and degrades at λ = 0",
-    theory="THEORY §6.1 C5, §4.2, §5.6 (issue 4)",
+    theory="docs/theory.md §6.1 C5, §4.2, §5.6 (issue 4)",
     version=2,
     chunk_size=8,
     replicates={"quick": 8, "full": 32},

@@ -1,4 +1,4 @@
-r"""Campaign ``icl_stability``: measured recursive stability of in-context learners (THEORY §6.5, §4.2, issue 4).
+r"""Campaign ``icl_stability``: measured recursive stability of in-context learners (docs/theory.md §6.5, §4.2).
 
 Coupled runs (:func:`verification.icl.loop.run_loop`): the same held-out
 prompt with one real context pair replaced, both pushed through the same
@@ -10,7 +10,7 @@ statement, so the campaign reports next to it (skipped without torch):
 * **rate in n** (one-layer LSA loop, λ = 1/2, ``reused``, N ∈ {8, 16, 32, 64}, generation i
   warm-started from i−1).  What this estimator should do: at generation 0 an LSA at
   its optimum gives :math:`\hat\gamma^0 = \frac{\gamma^*_N}N E|x_q^\top(y_0x_0 - y_0'x_0')|`
-  with :math:`\gamma^*_N = N/(N+d+1+\sigma^2)` (THEORY §5.6), i.e. the 1/N of
+  with :math:`\gamma^*_N = N/(N+d+1+\sigma^2)` (docs/theory.md §5.6), i.e. the 1/N of
   :math:`\beta_n = K/n` times a factor that grows with N; later generations add
   the propagation through the synthetic labels (the §5.5-type recursion), which
   also depends on N.  Hence two checks, each on a 95% Student-t interval of a
@@ -155,7 +155,7 @@ def judge(tasks_: Sequence[TaskData]) -> Outcome:
             "last_generation_follows_reference",
             bool(s_ratio.low <= 0 <= s_ratio.high and abs(s_ratio.value) <= SLOPE_TOLERANCE),
             f"slope of log(γ̂/γ̂_ref) against log N at the last generation (λ=1/2): 95% interval contains 0 and "
-            f"|slope| ≤ {SLOPE_TOLERANCE:g}; γ̂_ref from the idealised loop (THEORY §5.5/§5.6 recursion), "
+            f"|slope| ≤ {SLOPE_TOLERANCE:g}; γ̂_ref from the idealised loop (docs/theory.md §5.5/§5.6 recursion), "
             f"whose own slope is {s_ref.value:.3g}",
             {**s_ratio.to_dict(), "raw_slope": s_n.value, "reference_slope": s_ref.value},
         ),
@@ -191,7 +191,7 @@ def judge(tasks_: Sequence[TaskData]) -> Outcome:
 CAMPAIGN = Campaign(
     name="icl_stability",
     title="recursive stability of in-context learners against n and depth, next to fu2025.thm2",
-    theory="THEORY §6.5, §4.2 (issue 4)",
+    theory="docs/theory.md §6.5, §4.2 (issue 4)",
     version=2,
     chunk_size=8,
     replicates={"quick": 8, "full": 32},

@@ -1,9 +1,10 @@
 r"""Campaign ``claims``: claim C7 on concrete loops, each as a statistical check.
 
-THEORY §6.1 C7.  Every statistic below is a per-trajectory number, so its Monte
+docs/theory.md §6.1 C7.  Every statistic below is a per-trajectory number, so its Monte
 Carlo mean has an honest standard error from independent replicates; the
-z-thresholds are Bonferroni over all tests of the campaign at family level
-α = 10⁻³ (:func:`~verification.stats.bonferroni_threshold`).
+z-threshold (``z_threshold`` in the figures) is the Bonferroni normal quantile
+:math:`\Phi^{-1}(1 - \alpha/(2k))` over the k tests of the campaign at family
+level α = 10⁻³ (:func:`~verification.stats.bonferroni_threshold`).
 
 * **collapse** (Gaussian ``replace``, both estimators, n = 10, T = 30n fits):
   :math:`\hat\sigma_T < 10^{-2}\sigma` on at least 90% of trajectories — the
@@ -11,7 +12,7 @@ z-thresholds are Bonferroni over all tests of the campaign at family level
 * **linear growth** (Gaussian ``replace``, unbiased, n = 100, T = 50, and
   regression ``replace``, T = 20 rows, d = 4): the per-trajectory least-squares
   fit :math:`Y_t \approx a + b t + c t^2` of the error :math:`Y_t` has
-  :math:`E b > 0` (z above the threshold) and :math:`E c = 0` (|z| below it).
+  :math:`E b > 0` (z above z_threshold) and :math:`E c = 0` (|z| below it).
 * **bounded** (Gaussian ``fresh``/``reused`` λ = 1/2, ``accumulate``,
   ``weighted`` w = 1/2; regression ``mixed`` λ = 1/2): over the second half of
   the fits the per-trajectory slope b of the error (and, for Gaussians, of
@@ -21,7 +22,7 @@ z-thresholds are Bonferroni over all tests of the campaign at family level
   loop must *fail* that rule (a control: the check has power).
 * **accumulate ≤ π²/6 × one fit** (regression ``accumulate``, T = 20 fits):
   :math:`D = Y_T - (\pi^2/6) Y_1` per trajectory; E D is not significantly
-  above 0 (z below the threshold).
+  above 0 (z below z_threshold).
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ from scipy import stats
 
 from verification.campaign import Campaign, Check, Outcome, TaskData
 from verification.campaigns.loops import simulate_path, validate_path
-from verification.stats import Moments, bonferroni_threshold
+from verification.campaigns.zcrit import ZThreshold
+from verification.stats import Moments
 
 __all__ = ["ALPHA", "CAMPAIGN", "TOLERANCE"]
 
@@ -137,7 +139,8 @@ def _label(params: Mapping[str, Any]) -> str:
 def judge(tasks_: Sequence[TaskData]) -> Outcome:
     """One check per claim and loop (two for bounded Gaussian loops: error and log variance)."""
     k = _n_tests(tasks_)
-    z_max = bonferroni_threshold(ALPHA, k)
+    z_crit = ZThreshold.two_sided(ALPHA, k)
+    z_max = z_crit.value
     checks: list[Check] = []
     data: list[dict[str, Any]] = []
     for task in tasks_:
@@ -152,7 +155,13 @@ def judge(tasks_: Sequence[TaskData]) -> Outcome:
                     bool(low >= COLLAPSE_SHARE),
                     f"σ̂_T < {COLLAPSE_LEVEL:g}σ on ≥ {COLLAPSE_SHARE:.0%} of trajectories "
                     f"(one-sided 1 − α/k Clopper–Pearson lower bound, α = {ALPHA:g}, k = {k})",
-                    {"share_collapsed": hits / task.replicates, "lower_bound": float(low)},
+                    {
+                        "share_collapsed": hits / task.replicates,
+                        "lower_bound": float(low),
+                        "required_share": COLLAPSE_SHARE,
+                        "alpha": ALPHA,
+                        "k": k,
+                    },
                 )
             )
             data.append({"collapsed": hits})
@@ -166,12 +175,13 @@ def judge(tasks_: Sequence[TaskData]) -> Outcome:
                 Check(
                     f"C7.linear.{label}",
                     bool(z_b > z_max and abs(z_c) < z_max),
-                    "per-trajectory fit Y_t ≈ a + b t + c t²: E b > 0 and E c = 0 (z vs the Bonferroni threshold)",
+                    f"per-trajectory fit Y_t ≈ a + b t + c t²: E b > 0 (z_slope > z_threshold) and E c = 0 "
+                    f"(|z_curvature| < z_threshold), {z_crit.text()}",
                     {
                         "slope": float(coef.mean[1]),
                         "z_slope": float(z_b),
                         "z_curvature": float(z_c),
-                        "threshold": z_max,
+                        **z_crit.figures(),
                     },
                 )
             )
@@ -189,9 +199,15 @@ def judge(tasks_: Sequence[TaskData]) -> Outcome:
                     Check(
                         f"C7.{'control_unbounded' if control else 'bounded'}.{name}.{label}",
                         bool(holds != control),
-                        f"change of {name} over the second half within ±{tol:.3g} (CI at the Bonferroni threshold)"
-                        + ("; control: the replace loop must fail this rule" if control else ""),
-                        {"change": float(change.mean[()]), "ci_low": lo, "ci_high": hi, "tolerance": tol},
+                        f"change of {name} over the second half within ±{tol:.3g} (CI ±z_threshold·SE, "
+                        f"{z_crit.text()})" + ("; control: the replace loop must fail this rule" if control else ""),
+                        {
+                            "change": float(change.mean[()]),
+                            "ci_low": lo,
+                            "ci_high": hi,
+                            "tolerance": tol,
+                            **z_crit.figures(),
+                        },
                     )
                 )
                 record[f"change_{name}"] = float(change.mean[()])
@@ -202,23 +218,23 @@ def judge(tasks_: Sequence[TaskData]) -> Outcome:
                 Check(
                     f"C7.accumulate_below_pi2_6.{label}",
                     bool(z < z_max),
-                    "E[Y_T − (π²/6) Y_1] not significantly above 0 (one-sided z below the threshold)",
+                    f"E[Y_T − (π²/6) Y_1] not significantly above 0 (one-sided z < {z_crit.text()})",
                     {
                         "ratio": float(error.mean[-1] / error.mean[0]),
                         "pi2_6": math.pi**2 / 6,
                         "z": z,
-                        "threshold": z_max,
+                        **z_crit.figures(),
                     },
                 )
             )
         data.append(record)
-    return Outcome(checks, {"threshold": z_max, "k": k, "alpha": ALPHA}, data)
+    return Outcome(checks, z_crit.figures(), data)
 
 
 CAMPAIGN = Campaign(
     name="claims",
     title="claim C7: collapse, linear growth and boundedness of concrete loops",
-    theory="THEORY §6.1 C7",
+    theory="docs/theory.md §6.1 C7",
     version=1,
     chunk_size=2000,
     replicates={"quick": 20000, "full": 200000},

@@ -1,4 +1,4 @@
-"""From a campaign task's parameters to the simulators of THEORY §5 loops.
+"""From a campaign task's parameters to the simulators of docs/theory.md §5 loops.
 
 A task names its loop as ``model`` (``gaussian`` or ``regression``) and the
 simulator's keyword arguments as ``sim`` (``regime`` plus sizes, λ, ...), so

@@ -1,6 +1,6 @@
 r"""Campaign ``shift_recursion``: Lemma L3 on every trajectory, with exact total variation.
 
-THEORY §6.3.  On 1-D Gaussian loops, with :math:`D_i = N(\hat\mu_i, \hat\sigma_i^2)`,
+docs/theory.md §6.3.  On 1-D Gaussian loops, with :math:`D_i = N(\hat\mu_i, \hat\sigma_i^2)`,
 :math:`\varepsilon_i = d_{TV}(D_i, \lambda D_0 + (1-\lambda) D_{i-1})` and
 :math:`\Delta_i = d_{TV}(D_i, D_0)` computed exactly (:mod:`verification.tv`),
 two deterministic inequalities must hold for every generation of every
@@ -109,7 +109,7 @@ def judge(tasks_: Sequence[TaskData]) -> Outcome:
 CAMPAIGN = Campaign(
     name="shift_recursion",
     title="Lemma L3 per trajectory with exact total variation",
-    theory="THEORY §6.3 (Lemma L3 of §3)",
+    theory="docs/theory.md §6.3 (Lemma L3 of §3)",
     version=1,
     chunk_size=250,
     replicates={"quick": 500, "full": 10000},

@@ -1,4 +1,4 @@
-"""The transformer path of the verification (issue 4, THEORY §4.2, §5.6, §6.1 C5, §6.5).
+"""The transformer path of the verification (issue 4, docs/theory.md §4.2, §5.6, §6.1 C5, §6.5).
 
 In-context linear regression learned by linear self-attention (LSA) and by a
 small softmax transformer, inside a self-consuming loop, in torch.
@@ -23,12 +23,13 @@ from typing import Any
 
 import numpy as np
 
+from stl_bounds.extras import TORCH_INSTALL
 from verification.campaign import Outcome
 
 __all__ = ["DEVICES", "DEVICE_ENV", "INSTALL_HINT", "check_device", "setup", "skipped_outcome", "torch_missing"]
 
-#: How to install the optional dependency of the transformer path.
-INSTALL_HINT = "pip install 'stl-bounds[torch]' (or the CPU build: pip install torch==2.13.0)"
+#: How to install the optional dependency of the transformer path (in a clone, and from a package index).
+INSTALL_HINT = TORCH_INSTALL
 
 
 def torch_missing() -> bool:
@@ -47,7 +48,7 @@ DEVICES = ("auto", "cpu", "cuda")
 
 def skipped_outcome(campaign: str) -> Outcome:
     """The outcome of a torch campaign run without torch: no checks, the reason and the install command."""
-    reason = f"{campaign} skipped: torch is not installed; install it with {INSTALL_HINT}"
+    reason = f"{campaign} skipped: torch is not installed; {INSTALL_HINT}"
     warnings.warn(reason, stacklevel=2)
     return Outcome(checks=(), figures={"status": "skipped", "reason": reason}, data=(), skipped=reason)
 

@@ -1,4 +1,4 @@
-r"""The in-context self-consuming loop (THEORY §1, §4.2, §5.6, §6.1 C5, §6.5).
+r"""The in-context self-consuming loop (docs/theory.md §1, §4.2, §5.6, §6.1 C5, §6.5).
 
 Prompts carry N context pairs and a query; λN context labels are real
 (:func:`~verification.icl.task.real_count`, an integer), the rest are synthetic.
@@ -28,8 +28,8 @@ real batch pushed through the stored generations :math:`\theta_0, \dots,
 
 Per generation, on held-out real prompts: the ICL risk against the noiseless
 query label; for one-layer LSA the relative distance of the learned matrix
-:math:`P_{yy}Q_{xx}` to Γ* (THEORY §5.6); and the coupled-run estimate of
-recursive stability (THEORY §6.5): the same prompt with one real context pair
+:math:`P_{yy}Q_{xx}` to Γ* (docs/theory.md §5.6); and the coupled-run estimate of
+recursive stability (docs/theory.md §6.5): the same prompt with one real context pair
 replaced, both pushed through the same generations with common noise, and
 :math:`\hat\gamma^i = E\,|f_{\theta_i}(y^{(i)}) - f_{\theta_i}(y'^{(i)})|` at
 the query — the change of the mean of generation i's output label.  The
@@ -52,7 +52,7 @@ from verification.icl.train import train
 
 __all__ = ["REGIMES", "LoopConfig", "LoopRecord", "relabel", "run_loop"]
 
-#: Real-data regimes of the ICL loop (THEORY §1).
+#: Real-data regimes of the ICL loop (docs/theory.md §1).
 REGIMES = ("reused", "fresh")
 
 

@@ -5,7 +5,7 @@ R independent *replicas*; a forward pass over prompts of shape
 ``(R, B, T, d+1)`` is a handful of batched matmuls (``bmm`` through
 broadcasting), so R replicas train at once with no Python loop over them.
 
-Attention runs over the rows of the token matrix :math:`Z` (THEORY §5.6
+Attention runs over the rows of the token matrix :math:`Z` (docs/theory.md §5.6
 layout); the keys are the ``n_ctx`` context rows only, so that any number of
 query rows ``(x_k, 0)`` appended after the context are predicted independently
 of each other, each exactly as if it were the prompt's only query.
@@ -20,7 +20,7 @@ of each other, each exactly as if it were the prompt's only query.
   :math:`P = \eta e_{d+1} e_{d+1}^\top` computes one gradient step from 0 on
   :math:`\frac1{2N}\sum_i (w^\top x_i - y_i)^2`:
   :math:`\hat y = \frac\eta N \sum_i y_i x_i^\top x_q` (:func:`von_oswald`).
-* **Softmax transformer** (Li et al. 2023, THEORY §4.2), D layers, H heads:
+* **Softmax transformer** (Li et al. 2023, docs/theory.md §4.2), D layers, H heads:
   :math:`Z \leftarrow Z + \frac1H \sum_h \mathrm{softmax}(Z W_h Z_c^\top) Z_c V_h`
   with the weight-norm constraint :math:`\|V_h\| \le 1`, :math:`\|W_h\| \le
   \Gamma/2` (spectral norms) enforced by projection after every step
@@ -204,7 +204,7 @@ def optimal_gamma(N: int, sigma2: float, scales: torch.Tensor) -> torch.Tensor:
 
     Notes
     -----
-    THEORY §5.6 states Γ* for σ = 0; minimizing
+    docs/theory.md §5.6 states Γ* for σ = 0; minimizing
     :math:`E(x_q^\top \Gamma h - w^\top x_q)^2`, :math:`h = \frac1N\sum_i y_i x_i`,
     with :math:`E[h h^\top] = (1+\frac1N)\Lambda^2 + \frac{\mathrm{tr}\Lambda+\sigma^2}N\Lambda`
     and :math:`E[h w^\top] = \Lambda` gives this form (for Λ = I:

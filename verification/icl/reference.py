@@ -1,6 +1,6 @@
-r"""The idealised in-context loop: the reference of the trained loop (THEORY §5.5, §5.6; numpy only).
+r"""The idealised in-context loop: the reference of the trained loop (docs/theory.md §5.5, §5.6; numpy only).
 
-THEORY §5.6 ends: a linear in-context predictor fed back as label generator obeys
+docs/theory.md §5.6 ends: a linear in-context predictor fed back as label generator obeys
 linear recursions of the kind of §5.5; use them as the reference for the
 transformer path at the LSA optimum.  This module runs exactly that recursion
 with no training: the one-layer LSA at its optimum predicts

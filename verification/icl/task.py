@@ -1,4 +1,4 @@
-r"""In-context linear regression: prompts, token layout and risk (THEORY §5.6).
+r"""In-context linear regression: prompts, token layout and risk (docs/theory.md §5.6).
 
 A prompt holds a task :math:`w \sim N(0, I_d)`, inputs
 :math:`x_1, \dots, x_{N+1} \sim N(0, \Lambda)` i.i.d. (the first N are the
@@ -49,7 +49,7 @@ def check_dims(d: object, N: object, sigma2: object = 0.0) -> tuple[int, int, fl
 
 
 def real_count(lam: object, N: int) -> int:
-    r"""Number :math:`\lambda N` of real-labelled context pairs per prompt (THEORY §1, §5.2: λn an integer).
+    r"""Number :math:`\lambda N` of real-labelled context pairs per prompt (docs/theory.md §1, §5.2: λn an integer).
 
     Raises
     ------
@@ -148,6 +148,6 @@ def tokens(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 def risk(prediction: torch.Tensor, prompts: Prompts) -> torch.Tensor:
     r"""Mean squared error against the noiseless query label, averaged over the last axis (prompts).
 
-    :math:`\hat R = \frac1P \sum_p (\hat y_p - w_p^\top x_{q,p})^2` (THEORY §5.6).
+    :math:`\hat R = \frac1P \sum_p (\hat y_p - w_p^\top x_{q,p})^2` (docs/theory.md §5.6).
     """
     return ((prediction - prompts.target) ** 2).mean(-1)
