@@ -70,6 +70,7 @@ def pytest_runtest_setup(item):
 '''
 PYTEST_ARGS = ["-p", "no:cacheprovider", "-p", PLUGIN]
 TIMEOUT_MULTIPLIER = 5.0  # a mutant's tests get 2 × 5 × (their CPU time + 1 s); mutmut's default 15 wastes hours
+BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")  # one core's worth of work
 NEW_TESTS = ("tests/test_mutation_kills.py",)
 
 
@@ -182,6 +183,9 @@ def snapshot(tree: Path, dest: Path, group: Group) -> list[str]:
         "only_mutate": [str(p.relative_to(dest)) for pat in group.files for p in sorted(dest.glob(pat))],
         "pytest_add_cli_args": PYTEST_ARGS,
         "timeout_multiplier": TIMEOUT_MULTIPLIER,
+        # fork each mutant from a server that never ran a test: stl_bounds.evaluation keeps a thread pool, and a
+        # child forked after the pool's threads started (mutmut's default "fork") waits for them forever
+        "process_isolation": "forkserver",
         "pytest_add_cli_args_test_selection": [*tests, "-m", "not slow"],
     }
     pyproject = dest / "pyproject.toml"
@@ -229,7 +233,7 @@ def mutant_names(work: Path, group: Group) -> list[str]:
 
 def run_mutmut(work: Path, names: Sequence[str] | None) -> float:
     """``mutmut run --max-children 1`` in ``work`` (all mutants when ``names`` is None); return the wall time."""
-    env = {**os.environ, "CI": "true", "MPLBACKEND": "Agg"}
+    env = {**os.environ, "CI": "true", "MPLBACKEND": "Agg", **dict.fromkeys(BLAS_THREADS, "1")}
     env.pop("HYPOTHESIS_PROFILE", None)
     mutmut = shutil.which("mutmut") or "mutmut"
     command = ["nice", "-n", "10", mutmut, "run", "--max-children", "1", *(names or [])]

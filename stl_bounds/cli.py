@@ -30,6 +30,8 @@ from typing import Any
 import numpy as np
 
 from stl_bounds import __version__, formatting
+from stl_bounds.argtypes import finite_float as _finite_float
+from stl_bounds.argtypes import int_at_least as _int_at_least
 from stl_bounds.bound import FIDELITY_LABELS, Bound
 from stl_bounds.clean_warnings import warnings_as_lines
 from stl_bounds.errors import GridError, ParameterError, StlBoundsError
@@ -264,41 +266,6 @@ def _with_stray_word_hint(message: str, words: Sequence[str]) -> str:
 
 
 # --- shared helpers ------------------------------------------------------------------
-def _int_at_least(lowest: int) -> Callable[[str], int]:
-    """An argparse type: an integer ≥ ``lowest``."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = lowest - 1
-        if value < lowest:
-            raise argparse.ArgumentTypeError(f"expected an integer >= {lowest}; got {text!r}{_separator_hint(text)}")
-        return value
-
-    return parse
-
-
-def _separator_hint(text: str) -> str:
-    """``(no separators: write 10000)`` for ``10,000``; a decimal comma is named too (``0,5``: write ``0.5``)."""
-    if "," not in text:
-        return ""
-    head, _, tail = text.partition(",")
-    if "," not in tail and len(tail) != 3:
-        return f" (a decimal comma? write {head}.{tail})"
-    return f" (no separators: write {text.replace(',', '')})"
-
-
-def _finite_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number; got {text!r}{_separator_hint(text)}") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a finite number; got {text!r}")
-    return value
-
-
 def _add_id(p: argparse.ArgumentParser) -> None:
     p.add_argument("id", metavar="ID", help="registered id (see `stl-bounds list`)")
 
@@ -469,7 +436,7 @@ def _run_derive(args: argparse.Namespace) -> int:
 # --- claims --------------------------------------------------------------------------
 def _configure_claims(p: argparse.ArgumentParser) -> None:
     _add_format(p, ("text", "json"))
-    p.add_argument("--seed", type=int, default=0, help="root seed of the numeric checks (default 0)")
+    p.add_argument("--seed", type=_int_at_least(0), default=0, help="root seed of the numeric checks (default 0)")
     p.add_argument("--draws", type=_int_at_least(2), default=200, help="random draws per numeric check (default 200)")
     p.add_argument(
         "ids",
@@ -690,7 +657,7 @@ register_command(
 def _configure_check(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", metavar="FILE", help="a bound file (TOML)")
     p.add_argument("--draws", type=_int_at_least(1), default=100, help="drawn points per numeric check (default 100)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the drawn points (default 0)")
+    p.add_argument("--seed", type=_int_at_least(0), default=0, help="seed of the drawn points (default 0)")
     _add_format(p, ("text", "json"))
 
 

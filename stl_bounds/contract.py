@@ -141,12 +141,16 @@ def limit_disagreement(bound: Bound, limit: sp.Expr, params: Mapping[str, float]
     there; the caller checks): the generation is taken so large that ρ^i < 1e-19."""
     gen = bound.generation
     assert gen is not None
-    rho = bound.evaluate(**{**params, gen: 1}).diagnostics["rho"]
+    first = bound.evaluate(**{**params, gen: 1})
+    rho = first.diagnostics["rho"]
     far_out = max(2000, math.ceil(45 / -math.log(rho)) if rho > 0 else 0)
     resolved = bound.check(**params)
     subs = {bound.parameter_map[k].symbol: sp.Float(v, 30) for k, v in resolved.items() if k in bound.parameter_map}
     expected = float(limit.xreplace(subs).evalf(30))
     far = bound.evaluate(**{**params, gen: far_out}).value
-    if math.isfinite(expected) and abs(far - expected) <= 1e-9 * abs(expected) + 1e-300:
+    # What is left after far_out generations is of order rho^far_out < 1e-19 times the bound's early scale,
+    # so the comparison is relative to that scale when the limit itself is 0 (or tiny).
+    scale = max(abs(expected), abs(float(first.value)))
+    if math.isfinite(expected) and abs(far - expected) <= 1e-9 * scale + 1e-300:
         return None
     return f"at {gen}={far_out} the bound is {far:.17g}, its limit {expected:.17g} (rho={rho:.6g}, {dict(params)})"

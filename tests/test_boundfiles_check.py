@@ -134,3 +134,16 @@ def test_contract_helpers_report_broken_values() -> None:
     assert contract.monotonicity_violation(b, decreasing, params, 0.2, 0.4) is None
     flipped = type(decreasing)("lam", "nondecreasing")
     assert "not nondecreasing" in contract.monotonicity_violation(b, flipped, params, 0.2, 0.4)
+
+
+def test_limit_check_compares_a_zero_limit_on_the_bounds_scale() -> None:
+    """A limit of exactly 0 (C_opt = 0: only the geometric decay is left) is met by a far-out value of 1e-250,
+    and a wrong limit is still reported (the scale is the bound's, not an absolute 1e-300)."""
+    import sympy as sp
+
+    stl_bounds.load_bounds(ROOT / "examples" / "bounds" / "contraction.toml")
+    bound = stl_bounds.get("example.contraction")
+    limit = bound.limit_in_generations()
+    params = {"C_opt": 0.0, "L_map": 1.2, "lam": 0.5, "d0": 3.0, "n": 100}
+    assert contract.limit_disagreement(bound, limit, params) is None
+    assert "its limit" in (contract.limit_disagreement(bound, limit + sp.Rational(1, 10**6), params) or "")

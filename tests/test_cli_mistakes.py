@@ -333,3 +333,25 @@ def test_dask_run_shuts_down_without_traceback_or_log_lines(tmp_path: Path) -> N
     assert not re.search(r" - (DEBUG|INFO|WARNING|ERROR|CRITICAL) - ", proc.stderr), proc.stderr
     assert all(line.startswith("stl-bounds") for line in proc.stderr.splitlines()), proc.stderr
     assert "all checks pass" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["verify", "--replicates", "10,000"], "--replicates: expected an integer >= 1; got '10,000' (no separators"),
+        (["verify", "--workers", "0"], "--workers: expected an integer >= 1; got '0'"),
+        (["verify", "--chunk-size", "1e3"], "--chunk-size: expected an integer >= 1; got '1e3'"),
+        (["verify", "--seed", "-1"], "--seed: expected an integer >= 0; got '-1'"),
+        (["figures", "--seed", "x"], "--seed: expected an integer >= 0; got 'x'"),
+        (["report", "--workers", "two"], "--workers: expected an integer >= 1; got 'two'"),
+        (["claims", "--seed", "1,000"], "--seed: expected an integer >= 0; got '1,000' (no separators: write 1000)"),
+    ],
+)
+def test_integer_options_of_every_command_name_the_form_and_the_value(
+    argv: list[str], expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from stl_bounds.cli import main
+
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and expected in err[0] and "Traceback" not in err[0]

@@ -158,10 +158,10 @@ def test_resume_of_finished_run_recomputes_nothing(finished: Path) -> None:
     "argv, message",
     [
         (["no_such_campaign"], "campaign must be one of"),
-        ([CAMPAIGN, "--replicates", "0"], "replicates must be an integer >= 1"),
-        ([CAMPAIGN, "--replicates", "-3"], "replicates must be an integer >= 1"),
-        ([CAMPAIGN, "--workers", "0"], "workers must be an integer >= 1"),
-        ([CAMPAIGN, "--seed", "-1"], "seed must be an integer >= 0"),
+        ([CAMPAIGN, "--replicates", "0"], "--replicates: expected an integer >= 1; got '0'"),
+        ([CAMPAIGN, "--replicates", "-3"], "--replicates: expected an integer >= 1; got '-3'"),
+        ([CAMPAIGN, "--workers", "0"], "--workers: expected an integer >= 1; got '0'"),
+        ([CAMPAIGN, "--seed", "-1"], "--seed: expected an integer >= 0; got '-1'"),
         ([CAMPAIGN, "--scheduler", "tcp://127.0.0.1:1"], "needs executor 'dask'"),
     ],
 )

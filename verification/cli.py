@@ -32,7 +32,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from stl_bounds.clean_warnings import warnings_as_lines
+from stl_bounds.argtypes import int_at_least
 from stl_bounds.errors import StlBoundsError
 from verification.campaign import MODES
 from verification.campaigns import names
@@ -82,11 +82,19 @@ def configure_verify_parser(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("campaigns", nargs="*", metavar="CAMPAIGN", help="campaigns to run (default: the default set)")
     p.add_argument(
-        "--replicates", type=int, default=None, metavar="R", help="replicates per task (default: the mode's)"
+        "--replicates",
+        type=int_at_least(1),
+        default=None,
+        metavar="R",
+        help="replicates per task (default: the mode's)",
     )
-    p.add_argument("--seed", type=int, default=0, metavar="S", help="root seed (default 0)")
+    p.add_argument("--seed", type=int_at_least(0), default=0, metavar="S", help="root seed (default 0)")
     p.add_argument(
-        "--workers", type=int, default=os.cpu_count() or 1, metavar="W", help="worker processes (default: CPU count)"
+        "--workers",
+        type=int_at_least(1),
+        default=os.cpu_count() or 1,
+        metavar="W",
+        help="worker processes (default: CPU count)",
     )
     p.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help=f"output folder (default {DEFAULT_OUT}/)")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run from its saved chunks")
@@ -100,7 +108,11 @@ def configure_verify_parser(p: argparse.ArgumentParser) -> None:
         "--scheduler", default=None, metavar="ADDRESS", help="dask scheduler address (default: a LocalCluster)"
     )
     p.add_argument(
-        "--chunk-size", type=int, default=None, metavar="C", help="replicates per chunk (default: the campaign's)"
+        "--chunk-size",
+        type=int_at_least(1),
+        default=None,
+        metavar="C",
+        help="replicates per chunk (default: the campaign's)",
     )
     p.add_argument(
         "--device",
@@ -165,12 +177,8 @@ def _exit_status(document: Mapping[str, Any], *, named: Sequence[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Standalone entry: ``python -m verification verify ...`` (same parser as the main CLI)."""
-    parser = argparse.ArgumentParser(prog="stl-bounds")
-    add_verify_parser(parser.add_subparsers(dest="command", required=True))
-    with warnings_as_lines(PROG):
-        try:
-            args = parser.parse_args(argv)
-        except SystemExit as exc:
-            return int(exc.code or 0)
-        return args.handler(args)
+    """Standalone entry: ``python -m verification verify ...``, the main CLI's ``verify`` (one parser, one
+    error format: a bad option is one line and exit 2)."""
+    from stl_bounds.cli import main as cli_main
+
+    return cli_main(argv)

@@ -21,6 +21,7 @@ them.  Maintainers re-render those with ``--out figures``.
 
 from __future__ import annotations
 
+from stl_bounds.argtypes import int_at_least
 import argparse
 import os
 import sys
@@ -85,9 +86,9 @@ def configure_figures_parser(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--venue", choices=sorted(VENUES), default=None, help="venue overlay on the paper style")
     p.add_argument("--usetex", action="store_true", help="typeset text with LaTeX (default: mathtext, no LaTeX)")
-    p.add_argument("--seed", type=int, default=0, metavar="S", help="root seed of the campaigns run here (default 0)")
+    p.add_argument("--seed", type=int_at_least(0), default=0, metavar="S", help="root seed of the campaigns run here (default 0)")
     p.add_argument(
-        "--workers", type=int, default=os.cpu_count() or 1, metavar="W", help="worker processes (default: CPU count)"
+        "--workers", type=int_at_least(1), default=os.cpu_count() or 1, metavar="W", help="worker processes (default: CPU count)"
     )
     p.add_argument("--no-progress", dest="bars", action="store_false", default=None, help="no progress bars")
 

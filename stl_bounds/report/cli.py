@@ -18,6 +18,7 @@ import os
 import sys
 import time
 
+from stl_bounds.argtypes import int_at_least
 from stl_bounds.errors import StlBoundsError
 from verification.icl import DEVICE_ENV, DEVICES
 
@@ -35,9 +36,15 @@ def configure_report_parser(p: argparse.ArgumentParser) -> None:
         "--quick", dest="mode", action="store_const", const="quick", help="quick campaigns (default; minutes)"
     )
     mode.add_argument("--full", dest="mode", action="store_const", const="full", help="full campaigns (tight CIs)")
-    p.add_argument("--seed", type=int, default=0, metavar="S", help="root seed of the campaigns (default 0)")
     p.add_argument(
-        "--workers", type=int, default=os.cpu_count() or 1, metavar="W", help="worker processes (default: CPU count)"
+        "--seed", type=int_at_least(0), default=0, metavar="S", help="root seed of the campaigns (default 0)"
+    )
+    p.add_argument(
+        "--workers",
+        type=int_at_least(1),
+        default=os.cpu_count() or 1,
+        metavar="W",
+        help="worker processes (default: CPU count)",
     )
     p.add_argument(
         "--device", choices=DEVICES, default=None, help="device of the torch campaigns (default: auto, a GPU if any)"
