@@ -6,6 +6,7 @@ Usage::
     python3 benchmarks/mutation.py --modules special evaluation --label after
     python3 benchmarks/mutation.py --modules claims --sample 150 --seed 0
     python3 benchmarks/mutation.py --modules special --baseline-ref a381ec4 --label before
+    python3 benchmarks/mutation.py --modules special --label after --recheck   # re-run its survivors only
     python3 benchmarks/mutation.py --render                          # rewrite MUTATION.md from its own data
 
 For each group of modules (``--modules``, see ``GROUPS``) the script snapshots the source tree (the
@@ -135,6 +136,7 @@ GROUPS: dict[str, Group] = {
 }
 
 STATUSES = ("killed", "timeout", "survived", "no tests", "suspicious", "other")
+KILLED = ("killed", "timeout")
 
 
 # --- the source tree and its snapshot -------------------------------------------------------------------
@@ -276,9 +278,8 @@ def collect(work: Path, wanted: Sequence[str] | None) -> list[dict[str, Any]]:
                     "file": rel,
                     "function": f"{cls}.{function}" if cls else function,
                     "status": status_of(code),
-                    "seconds": meta["durations_by_key"].get(name),
                 }
-                if record["status"] != "killed" and record["status"] != "timeout":
+                if record["status"] not in KILLED:
                     record["change"] = _change(get_diff_for_mutant(name, path=rel))
                 records.append(record)
     return records
@@ -296,7 +297,8 @@ def _change(diff: str) -> str:
 BEGIN, END = "<!-- mutation:generated:begin -->", "<!-- mutation:generated:end -->"
 BLOCK = re.compile(r"<!-- run (?P<key>\S+) begin -->\n(?P<body>.*?)<!-- run (?P=key) end -->\n", re.S)
 DATA = re.compile(r"<!-- data (?P<json>\{.*?\}) -->")
-EQUIVALENT = re.compile(r"^- `(?P<name>[^`]+__mutmut_\d+)`", re.M)
+MODULE_HEADING = re.compile(r"^#{2,4} `(?P<path>[\w/]+)\.py`")
+MUTANT = re.compile(r"`(?P<name>[^`\s]+__mutmut_\d+)`")
 
 DEFAULT_HEAD = """# Mutation testing
 
@@ -308,8 +310,8 @@ DEFAULT_TAIL = """
 
 ## Equivalent mutants
 
-Hand-kept; the script preserves this section.  One line per surviving mutant that no test can kill because
-the program's observable behaviour does not change: `- \\`MUTANT NAME\\` — why it is equivalent`.
+Hand-kept; the script preserves this section.  Survivors that no test can kill because the observable behaviour
+does not change, under a heading naming the module's file: `- \\`x_f__mutmut_3\\`, \\`x_f__mutmut_4\\` — why`.
 """
 
 
@@ -323,9 +325,21 @@ def _split(text: str) -> tuple[str, str, str]:
 
 
 def equivalent_names(text: str) -> set[str]:
-    """Mutant names listed in the hand-kept parts of MUTATION.md."""
+    """Mutant names listed in the hand-kept parts of MUTATION.md.
+
+    A list item (``- ...``) names mutants in backquotes, qualified (``stl_bounds.special.x_f__mutmut_3``) or
+    short (``x_f__mutmut_3``) under a heading that names the module's file (``### `stl_bounds/special.py```).
+    """
     head, _, tail = _split(text)
-    return {m["name"] for m in EQUIVALENT.finditer(head + tail)}
+    module = ""
+    names = set()
+    for line in (head + tail).splitlines():
+        heading = MODULE_HEADING.match(line)
+        if heading:
+            module = heading["path"].replace("/", ".") + "."
+        elif line.startswith("- "):
+            names |= {n if "." in n else module + n for n in (m["name"] for m in MUTANT.finditer(line))}
+    return names
 
 
 def summarize(records: Sequence[dict[str, Any]], equivalent: set[str]) -> dict[str, Any]:
@@ -336,13 +350,11 @@ def summarize(records: Sequence[dict[str, Any]], equivalent: set[str]) -> dict[s
     killed = counts["killed"] + counts["timeout"]
     checked = len(records) - counts["equivalent"]
     low, high = _clopper_pearson(killed, checked)
-    seconds = [r["seconds"] for r in records if r["seconds"] is not None]
     return {
         **counts,
         "checked": len(records),
         "score": killed / checked if checked else float("nan"),
         "ci": [low, high],
-        "seconds_per_mutant": sum(seconds) / len(seconds) if seconds else float("nan"),
     }
 
 
@@ -358,6 +370,7 @@ def _clopper_pearson(k: int, n: int, alpha: float = 0.05) -> tuple[float, float]
 def render_block(key: str, meta: dict[str, Any], records: Sequence[dict[str, Any]], equivalent: set[str]) -> str:
     """The markdown block of one run: its data comment, settings and survivors."""
     data = {**meta, **summarize(records, equivalent)}
+    data["seconds_per_mutant"] = meta["wall_seconds"] / len(records) if records else float("nan")
     lines = [
         f"<!-- run {key} begin -->",
         f"### {meta['label']} · {meta['group']}",
@@ -366,10 +379,16 @@ def render_block(key: str, meta: dict[str, Any], records: Sequence[dict[str, Any
         f"{meta['date']}, tree {meta['tree']}; files {', '.join(f'`{f}`' for f in meta['files'])}; "
         f"tests {', '.join(f'`{t}`' for t in meta['tests'])} (`-m 'not slow'`); "
         + (f"a seeded sample of {meta['sample']} mutants (seed {meta['seed']}); " if meta["sample"] else "")
-        + f"{len(records)} mutants run in {meta['wall_seconds'] / 60:.1f} min.",
+        + f"{len(records)} mutants run in {meta['wall_seconds'] / 60:.1f} min."
+        + (
+            f" Survivors re-run on {meta['rechecked']['date']} with the tests above "
+            f"({meta['rechecked']['mutants']} mutants, {meta['rechecked']['wall_seconds'] / 60:.1f} min)."
+            if meta.get("rechecked")
+            else ""
+        ),
         "",
     ]
-    survivors = [r for r in records if r["status"] not in ("killed", "timeout")]
+    survivors = [r for r in records if r["status"] not in KILLED]
     if survivors:
         lines += [
             f"<details><summary>{len(survivors)} mutants not killed</summary>",
@@ -440,17 +459,27 @@ def _order(key: str) -> tuple[bool, str, int]:
 
 
 def measure(name: str, tree: Path, described: str, args: argparse.Namespace) -> tuple[dict[str, Any], list]:
-    """Snapshot, run mutmut on one group and collect its records."""
+    """Snapshot, run mutmut on one group (or, with ``--recheck``, on its stored survivors) and collect records."""
     group = GROUPS[name]
-    work = RUNS / f"{args.label}-{name}"
+    key = f"{args.label}-{name}"
+    work = RUNS / key
+    stored = work / "records.json"
+    previous = json.loads(stored.read_text(encoding="utf-8")) if args.recheck and stored.exists() else None
+    if args.recheck and previous is None:
+        raise SystemExit(f"mutation: --recheck: no stored run {key} ({stored} is missing)")
     tests = snapshot(tree, work, group)
     names = mutant_names(work, group)
-    selected = names
-    if args.sample and args.sample < len(names):
+    if previous is not None:
+        selected = sorted(set(names) & {r["name"] for r in previous["records"] if r["status"] not in KILLED})
+    elif args.sample and args.sample < len(names):
         selected = sorted(random.Random(f"{args.seed}-{name}").sample(names, args.sample))
+    else:
+        selected = names
     print(f"mutation: {name}: {len(selected)} of {len(names)} mutants, tests {' '.join(tests)}", file=sys.stderr)
-    wall = run_mutmut(work, selected)
+    wall = run_mutmut(work, selected) if selected else 0.0
     records = collect(work, selected)
+    if previous is not None:
+        return _merge_recheck(previous, records, tests, wall)
     meta = {
         "label": args.label,
         "group": name,
@@ -467,6 +496,28 @@ def measure(name: str, tree: Path, described: str, args: argparse.Namespace) -> 
     return meta, records
 
 
+def _merge_recheck(
+    previous: dict[str, Any], fresh: list[dict[str, Any]], tests: list[str], wall: float
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The stored run with its re-run survivors replaced by their new verdicts.
+
+    A survivor whose change differs now (or that no longer exists) belongs to a function edited since the run:
+    it is reported on stderr, and the group should be run again in full.
+    """
+    by_name = {r["name"]: r for r in fresh}
+    for old in previous["records"]:
+        new = by_name.get(old["name"])
+        if old["status"] not in KILLED and (new is None or new.get("change", old["change"]) != old["change"]):
+            print(f"mutation: {old['name']} changed since the run; run the group again", file=sys.stderr)
+    records = [by_name.get(r["name"], r) for r in previous["records"]]
+    meta = {
+        **previous["meta"],
+        "tests": tests,
+        "rechecked": {"date": dt.date.today().isoformat(), "mutants": len(fresh), "wall_seconds": wall},
+    }
+    return meta, records
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--modules", nargs="+", choices=list(GROUPS), default=list(GROUPS), help="groups to run")
@@ -476,6 +527,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     where.add_argument("--baseline-ref", help="measure a git worktree of this commit (removed afterwards)")
     parser.add_argument("--sample", type=int, default=0, help="run a seeded sample of this many mutants per group")
     parser.add_argument("--seed", type=int, default=0, help="seed of --sample")
+    parser.add_argument(
+        "--recheck", action="store_true", help="re-run only the survivors of the stored LABEL run with today's tests"
+    )
     parser.add_argument("--render", action="store_true", help="only rewrite MUTATION.md from the stored runs")
     args = parser.parse_args(argv)
     if not re.fullmatch(r"[A-Za-z0-9_.]+", args.label):

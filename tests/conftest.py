@@ -57,3 +57,24 @@ def campaign_records(quick_report: tuple[int, Path]):
     _, out = quick_report
     document = json.loads((out / "results.json").read_text(encoding="utf-8"))
     return check_document(document["verification"], str(out))
+
+
+@pytest.fixture
+def isolated_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every built-in registered first, then a copy of the registry (and of its sources) that the test may
+    change; bound files named by ``STL_BOUNDS_PATH`` and plugins are not loaded."""
+    from stl_bounds import registry
+
+    monkeypatch.setattr(registry, "_external", "done")
+    registry.list_ids()
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
+    monkeypatch.setattr(registry, "_SOURCES", dict(registry._SOURCES))
+    monkeypatch.delenv("STL_BOUNDS_PATH", raising=False)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that needs the end-to-end quick report (about two minutes on two cores) is ``slow``: it runs
+    in CI's separate slow step (``python3 -m pytest -m slow``), which keeps the default run short."""
+    for item in items:
+        if "quick_report" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)

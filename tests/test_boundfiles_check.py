@@ -34,12 +34,7 @@ main = "{main}"
 """
 
 
-@pytest.fixture(autouse=True)
-def isolated_registry(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(registry, "_external", "done")
-    registry.list_ids()
-    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
-    monkeypatch.setattr(registry, "_SOURCES", dict(registry._SOURCES))
+pytestmark = pytest.mark.usefixtures("isolated_registry")
 
 
 def run(tmp_path: Path, main: str = "alpha/sqrt(n)", extra: str = "", alpha_extra: str = "", draws: int = 15):

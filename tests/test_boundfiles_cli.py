@@ -38,13 +38,7 @@ n = "{direction}"
 """
 
 
-@pytest.fixture(autouse=True)
-def isolated_registry(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(registry, "_external", "done")
-    registry.list_ids()
-    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
-    monkeypatch.setattr(registry, "_SOURCES", dict(registry._SOURCES))
-    monkeypatch.delenv("STL_BOUNDS_PATH", raising=False)
+pytestmark = pytest.mark.usefixtures("isolated_registry")
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -31,12 +31,7 @@ LOOSE = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def isolated_registry(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(registry, "_external", "done")
-    registry.list_ids()
-    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
-    monkeypatch.setattr(registry, "_SOURCES", dict(registry._SOURCES))
+pytestmark = pytest.mark.usefixtures("isolated_registry")
 
 
 def test_examples_folder_has_three_files_that_load() -> None:

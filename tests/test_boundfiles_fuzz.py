@@ -12,7 +12,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import stl_bounds
-from stl_bounds import registry
 from stl_bounds.boundfiles import read_bound_text
 from stl_bounds.boundfiles.expressions import ExpressionError, parse_expression
 from stl_bounds.boundfiles.schema import BOUND_KEYS, PARAMETER_KEYS, SECTIONS
@@ -74,12 +73,7 @@ def _combine(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
 EXPRESSIONS = st.recursive(ATOMS, _combine, max_leaves=12)
 
 
-@pytest.fixture(autouse=True)
-def isolated_registry(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(registry, "_external", "done")
-    registry.list_ids()
-    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
-    monkeypatch.setattr(registry, "_SOURCES", dict(registry._SOURCES))
+pytestmark = pytest.mark.usefixtures("isolated_registry")
 
 
 FUZZ = settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

@@ -47,14 +47,7 @@ main = "alpha/sqrt(n)"
 """
 
 
-@pytest.fixture(autouse=True)
-def isolated_registry(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every built-in registered first, then a copy of the registry that the test may change."""
-    monkeypatch.setattr(registry, "_external", "done")
-    registry.list_ids()
-    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
-    monkeypatch.setattr(registry, "_SOURCES", dict(registry._SOURCES))
-    monkeypatch.delenv("STL_BOUNDS_PATH", raising=False)
+pytestmark = pytest.mark.usefixtures("isolated_registry")
 
 
 def write(folder: Path, name: str, text: str) -> Path:
