@@ -22,7 +22,8 @@ Every mutant's outcome is read from mutmut's ``mutants/*.meta`` files and summar
 ``benchmarks/MUTATION.md``: one block per (label, group) with its counts and every surviving mutant (function,
 mutant name and the changed line).  Blocks of other runs and all text outside the generated region (the
 hand-kept list of equivalent mutants below it) are preserved.  A survivor whose name is in that list is
-counted as *equivalent*; the score is ``killed / (checked − equivalent)``, where *killed* includes timeouts
+counted as *equivalent* (except in runs labelled ``before``, which measure an older commit and keep their raw
+score); the score is ``killed / (checked − equivalent)``, where *killed* includes timeouts
 and *checked* counts every mutant that was run (``no tests`` and ``suspicious`` ones count as not killed).
 
 ``--sample N`` runs a seeded random sample of N mutants per group instead of all of them and reports the score
@@ -122,7 +123,10 @@ GROUPS: dict[str, Group] = {
     "domains": Group(("stl_bounds/domains.py",), ("tests/test_domains.py", "tests/test_evaluation.py")),
     "calibration": Group(("stl_bounds/calibration.py",), ("tests/test_calibration.py", "tests/test_safe_side*.py")),
     "claims": Group(("stl_bounds/claims.py",), ("tests/test_claims.py", "tests/test_claims_negative*.py")),
-    "stats": Group(("verification/stats.py",), ("tests/test_verify_stats.py", "tests/test_judges_negative*.py")),
+    "stats": Group(
+        ("verification/stats.py",),
+        ("tests/test_verify_stats.py", "tests/test_batch_means.py", "tests/test_judges_negative*.py"),
+    ),
     "judges": Group(
         ("verification/campaigns/*.py",),
         (
@@ -137,6 +141,9 @@ GROUPS: dict[str, Group] = {
 
 STATUSES = ("killed", "timeout", "survived", "no tests", "suspicious", "other")
 KILLED = ("killed", "timeout")
+#: Runs with this label measure an older commit: the list of equivalent mutants describes today's code (mutant
+#: names are numbered per function), so it is not applied to them and their score is the raw one.
+BASELINE = "before"
 
 
 # --- the source tree and its snapshot -------------------------------------------------------------------
@@ -331,13 +338,14 @@ def equivalent_names(text: str) -> set[str]:
     short (``x_f__mutmut_3``) under a heading that names the module's file (``### `stl_bounds/special.py```).
     """
     head, _, tail = _split(text)
-    module = ""
+    module, item = "", False
     names = set()
     for line in (head + tail).splitlines():
         heading = MODULE_HEADING.match(line)
         if heading:
             module = heading["path"].replace("/", ".") + "."
-        elif line.startswith("- "):
+        item = line.startswith("- ") or (item and line.startswith("  "))  # an item and its continuation lines
+        if item:
             names |= {n if "." in n else module + n for n in (m["name"] for m in MUTANT.finditer(line))}
     return names
 
@@ -444,7 +452,8 @@ def write_report(new_blocks: dict[str, tuple[dict[str, Any], list[dict[str, Any]
         stored = RUNS / key / "records.json"
         if stored.exists():  # re-render from the full records (re-marks equivalents); else keep the block as is
             saved = json.loads(stored.read_text(encoding="utf-8"))
-            blocks[key] = render_block(key, saved["meta"], saved["records"], equivalent)
+            marked = set() if saved["meta"]["label"] == BASELINE else equivalent
+            blocks[key] = render_block(key, saved["meta"], saved["records"], marked)
     ordered = dict(sorted(blocks.items(), key=lambda kv: _order(kv[0])))
     region = "\n" + render_summary(ordered) + "\n" + "".join(ordered.values())
     REPORT.write_text(f"{head}{BEGIN}\n{region}{END}{tail}", encoding="utf-8")
@@ -548,7 +557,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name in args.modules:
             meta, records = measure(name, tree, described, args)
             write_report({f"{args.label}-{name}": (meta, records)})
-            d = summarize(records, equivalent_names(REPORT.read_text(encoding="utf-8")))
+            equivalent = set() if args.label == BASELINE else equivalent_names(REPORT.read_text(encoding="utf-8"))
+            d = summarize(records, equivalent)
             print(
                 f"mutation: {args.label} {name}: {d['killed'] + d['timeout']}/{d['checked'] - d['equivalent']} "
                 f"killed ({100 * d['score']:.1f}%), {d['survived']} survived, {d['no tests']} without tests, "

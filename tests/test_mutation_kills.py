@@ -123,6 +123,17 @@ def test_slope_matches_the_textbook_interval(level: float | None) -> None:
     }
 
 
+def test_slope_of_constant_and_of_unit_range_data() -> None:
+    """Constant y: the exact fit has slope 0 and standard error 0 (linregress's own is 0/0).  A y whose range is
+    exactly 1 is an ordinary fit."""
+    flat = slope(np.arange(5.0), np.full(5, 2.5))
+    assert (flat.value, flat.stderr, flat.low, flat.high) == (0.0, 0.0, 0.0, 0.0)
+    x = np.arange(5.0)
+    y = np.array([0.0, 0.5, 0.25, 1.0, 0.75])  # np.ptp(y) == 1
+    s = slope(x, y)
+    assert s.stderr == pytest.approx(_textbook_slope(x, y, 0.95)[1], rel=1e-12) and s.stderr > 0
+
+
 def test_moments_from_json_integers_are_float_arrays() -> None:
     """JSON writes 2.0 as 2 in some writers; the restored moments must still be float arrays."""
     m = Moments.from_dict({"count": 3, "mean": [1, 2], "m2": [0, 4]})
