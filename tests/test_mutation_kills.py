@@ -28,10 +28,14 @@ from stl_bounds import evaluation
 from stl_bounds.domains import Domain
 from stl_bounds.errors import EvaluationError, ParameterError
 from stl_bounds.special import (
+    DigammaMinusLog,
     DividedPower,
+    GeometricSum,
+    LogGammaRatio,
     digamma_minus_log_mpmath,
     digamma_minus_log_numpy,
     divided_power_numpy,
+    geometric_sum_mpmath,
     geometric_sum_numpy,
     log_gamma_ratio_mpmath,
     log_gamma_ratio_numpy,
@@ -111,7 +115,7 @@ def test_slope_matches_the_textbook_interval(level: float | None) -> None:
     y = 0.5 * x + np.array([0.3, -0.1, 0.2, -0.4, 0.1, 0.0, -0.2, 0.3])
     s = slope(x, y) if level is None else slope(x, y, level=level)
     b, se, low, high = _textbook_slope(x.astype(float), y, 0.95 if level is None else level)
-    assert (s.value, s.stderr, s.low, s.high) == pytest.approx((b, se, low, high), rel=1e-12)
+    assert (s.value, s.stderr, s.low, s.high) == pytest.approx((b, se, low, high), rel=1e-12, abs=0)
     assert s.level == (0.95 if level is None else level) and s.points == 8
     assert s.to_dict() == {
         "slope": s.value,
@@ -131,7 +135,7 @@ def test_slope_of_constant_and_of_unit_range_data() -> None:
     x = np.arange(5.0)
     y = np.array([0.0, 0.5, 0.25, 1.0, 0.75])  # np.ptp(y) == 1
     s = slope(x, y)
-    assert s.stderr == pytest.approx(_textbook_slope(x, y, 0.95)[1], rel=1e-12) and s.stderr > 0
+    assert s.stderr == pytest.approx(_textbook_slope(x, y, 0.95)[1], rel=1e-12, abs=0) and s.stderr > 0
 
 
 def test_moments_from_json_integers_are_float_arrays() -> None:
@@ -281,7 +285,7 @@ def test_numeric_modules_evaluate_gamma_type_functions_in_float64(make: Any, val
     expr = make(x)
     fn = sp.lambdify(x, expr, modules=evaluation.numeric_modules([expr]))
     out = np.asarray(fn(np.float64(5.5)))
-    assert out.dtype == np.float64 and float(out) == pytest.approx(value, rel=1e-14)
+    assert out.dtype == np.float64 and float(out) == pytest.approx(value, rel=1e-14, abs=0)
     mp_fn = sp.lambdify(x, expr, modules=evaluation.numeric_modules([expr], mp=True))
     assert isinstance(mp_fn(mpmath.mpf("5.5")), mpmath.mpf)
 
@@ -326,8 +330,8 @@ def test_mpmath_references_keep_their_guard_bits(x: float) -> None:
     with mpmath.workdps(90):
         lgr = mpmath.loggamma(mpmath.mpf(x) + 0.5) - mpmath.loggamma(x) - 0.5 * mpmath.log(x)
         dml = mpmath.digamma(mpmath.mpf(x)) - mpmath.log(x)
-    assert float(log_gamma_ratio_mpmath(x, 0.5)) == pytest.approx(float(lgr), rel=1e-15)
-    assert float(digamma_minus_log_mpmath(x)) == pytest.approx(float(dml), rel=1e-15)
+    assert float(log_gamma_ratio_mpmath(x, 0.5)) == pytest.approx(float(lgr), rel=1e-15, abs=0)
+    assert float(digamma_minus_log_mpmath(x)) == pytest.approx(float(dml), rel=1e-15, abs=0)
 
 
 def test_divided_power_leaves_finished_points_alone() -> None:
@@ -337,7 +341,7 @@ def test_divided_power_leaves_finished_points_alone() -> None:
         warnings.simplefilter("error")
         out = divided_power_numpy(np.array([1.0, 1000.0]), np.array([1e200, 0.5]), np.array([1e200, 0.5]))
     assert out[0] == 1.0  # (·)^1[x, x] = 1
-    assert out[1] == pytest.approx(1000 * 0.5**999, rel=1e-13)  # (·)^k[x, x] = k x^(k−1)
+    assert out[1] == pytest.approx(1000 * 0.5**999, rel=1e-13, abs=0)  # (·)^k[x, x] = k x^(k−1)
 
 
 def test_divided_power_below_the_number_of_nodes_expands_to_zero() -> None:
@@ -424,3 +428,75 @@ def test_a_non_finite_value_is_an_error_with_the_mp_hint() -> None:
     assert str(info.value) == (
         "test.infinite: value is not finite in float64 at these parameters; use precision='mp' (CLI: --precision mp)"
     )
+
+
+@pytest.mark.parametrize(("rho", "k"), [(-0.5, 4), (-0.5, 5), (-2.0, 3), (-2.0, 4), (-0.999999, 7), (0.0, 2.5)])
+def test_geometric_sum_mpmath_at_negative_and_zero_rho(rho: float, k: float) -> None:
+    """For ρ < 0 (an integer k) the sum alternates in sign; ρ = 0 gives 1 for every k > 0."""
+    with mpmath.workdps(40):
+        exact = 1 if rho == 0 else mpmath.fsum(mpmath.mpf(rho) ** j for j in range(int(k)))
+        assert geometric_sum_mpmath(rho, k) == pytest.approx(exact, rel=1e-35, abs=0)
+
+
+def test_geometric_sum_mpmath_refuses_a_fractional_k_below_zero() -> None:
+    with pytest.raises(ValueError, match=r"^GeometricSum needs an integer k for rho < 0; got rho=-0\.5, k=2\.5$"):
+        geometric_sum_mpmath(-0.5, 2.5)
+
+
+def test_evalf_keeps_the_requested_precision() -> None:
+    """evalf(50) of GeometricSum (non-integer k) and DividedPower is right to ~50 digits, not to double precision."""
+    third = sp.Rational(1, 3)
+    with mpmath.workdps(60):
+        exact = geometric_sum_mpmath(mpmath.mpf(1) / 3, mpmath.mpf(1) / 3)
+    assert abs(GeometricSum(third, third).evalf(50) - sp.Float(exact, 60)) < sp.Float("1e-48")
+    nodes = (third, sp.Rational(1, 7))
+    exact_h = (nodes[0] ** 40 - nodes[1] ** 40) / (nodes[0] - nodes[1])  # h_39(a, b) = (a^40 − b^40)/(a − b)
+    assert abs(DividedPower(40, *nodes).evalf(50) / exact_h - 1) < sp.Float("1e-45")
+    x = sp.Symbol("x")
+    assert GeometricSum(x, 3).evalf() == GeometricSum(x, 3)  # a symbolic argument stays unevaluated
+
+
+def test_nonnegativity_needs_both_arguments() -> None:
+    r, k = sp.Symbol("r"), sp.Symbol("k", nonnegative=True)
+    assert GeometricSum(sp.Symbol("r", nonnegative=True), k).is_nonnegative is True
+    assert GeometricSum(r, k).is_nonnegative is None
+
+
+def test_doit_honours_deep() -> None:
+    x, y = sp.symbols("x y")
+    d = sp.Derivative(x**2, x)
+    assert GeometricSum(d, 2).doit() == 1 + 2 * x
+    assert GeometricSum(d, 2).doit(deep=False) == 1 + d
+    assert DividedPower(3, d, y).doit() == sp.expand((2 * x) ** 2 + 2 * x * y + y**2)
+    assert DividedPower(3, d, y).doit(deep=False) == d**2 + d * y + y**2
+    k = sp.Symbol("k")
+    assert DividedPower(k, x, y).doit() == DividedPower(k, x, y)  # a symbolic exponent stays
+
+
+def test_divided_power_of_one_node_and_without_nodes() -> None:
+    x = sp.Symbol("x")
+    assert DividedPower(5, x) == x**5
+    assert DividedPower(5, x, x) == 5 * x**4
+    with pytest.raises(TypeError, match=r"^DividedPower takes an exponent and at least one node$"):
+        DividedPower(3)
+
+
+def test_divided_power_numpy_with_integer_nodes_beyond_int64() -> None:
+    """Integer nodes are computed in floats: 3^64, a square on the way to (·)^80[3, 3] = 80·3^79, exceeds int64."""
+    assert divided_power_numpy(np.array(80), np.array(3), np.array(3)) == pytest.approx(80 * 3.0**79, rel=1e-13, abs=0)
+
+
+def test_rewrite_as_gamma_is_the_same_function() -> None:
+    x, a = sp.symbols("x a", positive=True)
+    ratio = LogGammaRatio(x, a)
+    at = {x: sp.Rational(5, 2), a: sp.Rational(7, 10)}
+    assert abs(ratio.rewrite(sp.gamma).subs(at).evalf(30) - ratio.rewrite(sp.loggamma).subs(at).evalf(30)) < 1e-25
+
+
+def test_latex_forms() -> None:
+    x, a, k, y, rho = sp.symbols("x a k y rho")
+    ratio = r"\log\frac{\Gamma\left(a + x\right)}{\Gamma\left(x\right) \left(x\right)^{a}}"
+    assert sp.latex(LogGammaRatio(x, a)) == ratio
+    assert sp.latex(DigammaMinusLog(x)) == r"\left(\psi\left(x\right) - \log\left(x\right)\right)"
+    assert sp.latex(DividedPower(k, x, y)) == r"\left(\cdot\right)^{k}\left[x, y\right]"
+    assert sp.latex(GeometricSum(rho, k)) == r"\frac{1 - \left(\rho\right)^{k}}{1 - \left(\rho\right)}"
