@@ -286,6 +286,8 @@ def test_numeric_modules_evaluate_gamma_type_functions_in_float64(make: Any, val
     fn = sp.lambdify(x, expr, modules=evaluation.numeric_modules([expr]))
     out = np.asarray(fn(np.float64(5.5)))
     assert out.dtype == np.float64 and float(out) == pytest.approx(value, rel=1e-14, abs=0)
+    grid = fn(np.array([5.5, 5.5]))  # arrays need scipy.special: math.lgamma/math.gamma take scalars only
+    np.testing.assert_allclose(grid, [value, value], rtol=1e-14)
     mp_fn = sp.lambdify(x, expr, modules=evaluation.numeric_modules([expr], mp=True))
     assert isinstance(mp_fn(mpmath.mpf("5.5")), mpmath.mpf)
 
@@ -355,6 +357,10 @@ def test_unknown_parameter_message_names_it_and_every_allowed_name() -> None:
         THM1.evaluate(zz=1, lam=0.3, aa=2)
     allowed = ", ".join(sorted([*THM1.parameter_names, "m"]))
     assert str(info.value).startswith(f"unknown parameter 'aa' for fu2025.thm1; allowed: {allowed}")
+    no_m = stl_bounds.get("bousquet2002.stability")
+    assert not no_m.accepts_m
+    with pytest.raises(ParameterError, match=r"^unknown parameter 'm' for bousquet2002\.stability"):
+        no_m.evaluate(m=3)
 
 
 def test_domain_message_names_the_parameter() -> None:
@@ -404,30 +410,46 @@ def test_result_identity_types_and_diagnostics() -> None:
 def test_vacuous_from_the_value_reaching_trivial_at(eps: float, lam: float, vacuous: bool) -> None:
     """lemma.shift = ε·geom(1 − λ, i + 1) says nothing from trivial_at = 1 on; at λ = 1 the value is exactly ε."""
     r = stl_bounds.get("lemma.shift").evaluate(eps=eps, lam=lam, i=5)
-    assert r.diagnostics["trivial_at"] == 1.0
+    assert type(r.diagnostics["trivial_at"]) is float and r.diagnostics["trivial_at"] == 1.0
     assert r.diagnostics["vacuous"] is vacuous, (r.value, r.diagnostics)
     grid = stl_bounds.get("lemma.shift").evaluate(eps=[eps, 0.01], lam=lam, i=5).diagnostics["vacuous"]
     assert grid.tolist() == [vacuous, False]
 
 
-def test_a_non_finite_value_is_an_error_with_the_mp_hint() -> None:
+def _one_term_bound(bound_id: str, term: sp.Expr) -> Any:
+    """A throw-away bound of the parameter n with one term (not registered)."""
     from stl_bounds.bound import Bound, Citation
-    from stl_bounds.parameters import param, symbol
+    from stl_bounds.parameters import param
 
-    infinite = Bound(
-        id="test.infinite",
+    return Bound(
+        id=bound_id,
         title="x",
         citation=Citation("p", "l", "docs/theory.md §1"),
         fidelity="exact",
         assumptions=("a",),
         parameters=(param("n"),),
-        terms=(("t", sp.oo * symbol("n")),),
+        terms=(("t", term),),
     )
+
+
+def test_a_non_finite_value_is_an_error_with_the_mp_hint() -> None:
+    from stl_bounds.parameters import symbol
+
     with pytest.raises(EvaluationError) as info:
-        infinite.evaluate(n=3)
+        _one_term_bound("test.infinite", sp.oo * symbol("n")).evaluate(n=3)
     assert str(info.value) == (
         "test.infinite: value is not finite in float64 at these parameters; use precision='mp' (CLI: --precision mp)"
     )
+
+
+def test_scalar_overflow_is_numpys_floating_point_error() -> None:
+    """Scalars enter the kernel as np.float64, so n**n overflows under np.errstate like an array does (Python
+    floats would raise OverflowError with the C library's "Numerical result out of range")."""
+    from stl_bounds.parameters import symbol
+
+    n = symbol("n")
+    with pytest.raises(EvaluationError, match=r"^test\.power: float64 overflow encountered in"):
+        _one_term_bound("test.power", n**n).evaluate(n=1000)
 
 
 @pytest.mark.parametrize(("rho", "k"), [(-0.5, 4), (-0.5, 5), (-2.0, 3), (-2.0, 4), (-0.999999, 7), (0.0, 2.5)])
