@@ -168,7 +168,7 @@ def _describe(path: Path) -> str:
     """``commit`` or ``commit + working-tree changes`` of a checkout."""
     git = ["git", "-C", str(path)]
     head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run([*git, "status", "--porcelain"], capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run([*git, "diff-index", "--quiet", "HEAD", "--"], capture_output=True).returncode != 0
     return f"{head or 'unknown commit'}{' + working-tree changes' if dirty else ''}"
 
 
