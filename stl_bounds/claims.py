@@ -51,7 +51,7 @@ from stl_bounds.special import GeometricSum
 __all__ = ["CLAIM_IDS", "MONTE_CARLO_CLAIM_IDS", "ClaimCheck", "check_all", "check_claim", "claim_bound_ids"]
 
 #: Stable claim ids of docs/theory.md §6.1 that :func:`check_claim` checks.
-CLAIM_IDS: tuple[str, ...] = ("C1", "C2", "C3", "C4", "C5", "C6", "C7")
+CLAIM_IDS: tuple[str, ...] = ("C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8")
 #: Claims whose numeric part is a Monte Carlo campaign (seconds to minutes): :func:`check_all` skips them by default.
 MONTE_CARLO_CLAIM_IDS: tuple[str, ...] = ("C7",)
 
@@ -968,6 +968,213 @@ def _figures_text(figures: Mapping[str, Any]) -> str:
     return ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in figures.items())
 
 
+# --- C8 more loops: categorical and kernel density loops -----------------------------------------------------
+#: The exact results behind C8 (docs/theory.md §5.7, §5.8), in the order the checks take them.
+_C8_BOUNDS = (
+    "cat.replace.diversity",
+    "cat.fresh.diversity",
+    "cat.accumulate.diversity",
+    "cat.accumulate_subsample.diversity",
+    "cat.replace.fixation",
+    "kde.replace.var",
+    "kde.fresh.var",
+    "kde.fresh.threshold",
+)
+#: n at which C8's symbolic part evaluates the KDE threshold (40 digits).
+_C8_THRESHOLD_N = (2, 3, 10, 100, 10_000)
+
+
+def _t_free(expr: sp.Expr, t: sp.Symbol) -> sp.Expr:
+    """``expr`` with every LogGammaRatio(x, a) whose x grows with t set to 0 (its limit as t → ∞, docs/theory.md
+    §5.3), the limit t → ∞ of what is left (``sympy.limit``), as a Gamma ratio (``gammasimp``): the limit
+    t → ∞ of a registered product."""
+    from stl_bounds.special import LogGammaRatio
+
+    dropped = expr.replace(lambda e: isinstance(e, LogGammaRatio) and e.args[0].has(t), lambda e: sp.Integer(0))
+    dropped = sp.limit(dropped, t, sp.oo) if dropped.has(t) else dropped  # rational factors such as t/(tn − 1)
+    return sp.gammasimp(sp.powsimp(sp.expand_log(dropped.rewrite(sp.gamma), force=True), force=True))
+
+
+@cache
+def _c8_symbolic(
+    replace: Bound,
+    fresh: Bound,
+    accumulate: Bound,
+    subsample: Bound,
+    fixation: Bound,
+    kde_replace: Bound,
+    kde_fresh: Bound,
+    threshold: Bound,
+) -> tuple[bool, str]:
+    r"""C8, what the registered closed forms say (docs/theory.md §5.7, §5.8).
+
+    Categorical ``replace``: E_(t+1)/E_t = 1 − 1/n ∈ (0, 1) and E_t → 0; ``fresh(λ)``: E_t − L = H₀r^t/(c + 1)
+    with L the registered limit, r = E-ratio ∈ [0, 1) and L > 0 for λ > 0; ``accumulate`` tends to
+    H₀ sin(π/√n)/(π/√n) > 0 and ``accumulate_subsample`` to a positive Gamma ratio (every LogGammaRatio(t + 1, ·)
+    dropped); the fixation probability is p⁰_k.  KDE ``replace``: E_(t+1)/E_t = ρ = 1 − 1/n + n^(−2/5) > 1; the
+    growth rate α of ``kde.fresh.var`` equals 1 at the registered threshold (40 digits, several n).
+    Signs use n = 1 + v (n ≥ 1), n = (1 + v)⁵ (n > 1), λ = 1/(1 + w).
+    """
+    v, w = sp.Symbol("v", positive=True), sp.Symbol("w", positive=True)
+    n_, lam_, t_ = symbol("n"), symbol("lam"), symbol("t")
+    h0 = symbol("H0")
+    ratio = sp.simplify(replace.expr.subs(t_, t_ + 1) / replace.expr)
+    replace_limit = sp.limit(replace.expr.subs(n_, 1 + v), t_, sp.oo)
+    limit = fresh.limit_in_generations()
+    r = sp.simplify((fresh.expr.subs(t_, t_ + 1) - limit) / (fresh.expr - limit))
+    r_ok = t_ not in r.free_symbols and bool(
+        sp.factor(sp.together((1 - r).subs({n_: 1 + v, lam_: 1 / (1 + w)}))).is_positive
+    )
+    limit_positive = bool(sp.simplify(limit.subs({n_: 1 + v, lam_: 1 / (1 + w)}) / h0).is_positive)
+    acc_limit = _t_free(accumulate.expr, t_)
+    sine = h0 * sp.sin(sp.pi / sp.sqrt(n_)) / (sp.pi / sp.sqrt(n_))
+    sub_limit = _t_free(subsample.expr, t_)
+    sub_values = [float(sub_limit.subs({h0: 1, n_: k})) for k in (2, 3, 10, 1000)]
+    kde_ratio = sp.simplify(kde_replace.expr.subs(t_, t_ + 1) / kde_replace.expr)
+    rho = 1 - 1 / n_ + n_ ** sp.Rational(-2, 5)
+    diverges = bool(sp.factor(sp.together((kde_ratio - 1).subs(n_, (1 + v) ** 5) * (1 + v) ** 5)).is_positive)
+    alpha = kde_fresh.growth_rate
+    at_star = {k: abs(sp.N(alpha.subs({lam_: threshold.expr.subs(n_, k), n_: k}), 40) - 1) for k in _C8_THRESHOLD_N}
+    sides = {
+        k: (
+            sp.N(alpha.subs({lam_: threshold.expr.subs(n_, k) - sp.Rational(1, 10**6), n_: k}), 30) > 1,
+            sp.N(alpha.subs({lam_: threshold.expr.subs(n_, k) + sp.Rational(1, 10**6), n_: k}), 30) < 1,
+        )
+        for k in _C8_THRESHOLD_N
+    }
+    parts = [
+        (f"{replace.id}: E_(t+1)/E_t = 1 − 1/n (got {_txt(ratio)})", _is_zero(ratio - (1 - 1 / n_))),
+        (f"{replace.id} → 0 as t → ∞ (got {_txt(replace_limit)})", replace_limit == 0),
+        (f"{fresh.id}: E_t − limit is geometric in t with ratio r < 1 (r = {_txt(r)})", r_ok),
+        (f"{fresh.id}: limit > 0 for λ > 0 (limit {_txt(limit)})", limit_positive),
+        (f"{accumulate.id} → H0·sin(π/√n)/(π/√n) (got {_txt(acc_limit)})", _is_zero(acc_limit - sine)),
+        (
+            f"{subsample.id} → a positive limit below accumulate's (at n = 2, 3, 10, 1000: "
+            f"{', '.join(f'{x:.6g}' for x in sub_values)} × H0)",
+            all(0 < x < float(sine.subs({h0: 1, n_: k})) for x, k in zip(sub_values, (2, 3, 10, 1000))),
+        ),
+        (f"{fixation.id} = p0k (got {_txt(fixation.expr)})", fixation.expr == symbol("p0k")),
+        (f"{kde_replace.id}: E_(t+1)/E_t = ρ = 1 − 1/n + n^(−2/5) (got {_txt(kde_ratio)})", _is_zero(kde_ratio - rho)),
+        (f"{kde_replace.id}: ρ > 1 for every n > 1 (diverges geometrically)", diverges),
+        (
+            f"{kde_fresh.id}: growth rate α = 1 at λ = {threshold.id} (|α − 1| at n = "
+            f"{', '.join(f'{k}: {float(x):.1e}' for k, x in at_star.items())})",
+            all(x < 1e-30 for x in at_star.values()),
+        ),
+        (
+            f"{kde_fresh.id}: α > 1 just below and α < 1 just above {threshold.id} (±1e-6)",
+            all(below and above for below, above in sides.values()),
+        ),
+    ]
+    detail = (
+        f"registered closed forms: {replace.id}: E_(t+1)/E_t = {_txt(ratio)}, lim_t = {_txt(replace_limit)} "
+        f"(diversity collapses); {fresh.id}: (E_(t+1) − L)/(E_t − L) = {_txt(r)}, L = {_txt(limit)} > 0 for λ > 0 "
+        f"(n = 1 + v, λ = 1/(1 + w)); {accumulate.id}: lim_t = {_txt(acc_limit)}; {subsample.id}: lim_t/H0 = "
+        f"{', '.join(f'{x:.6g}' for x in sub_values)} at n = 2, 3, 10, 1000 (below accumulate); {fixation.id} = "
+        f"{_txt(fixation.expr)}; {kde_replace.id}: E_(t+1)/E_t = {_txt(kde_ratio)} > 1 (n = (1 + v)^5); "
+        f"{kde_fresh.id}: its growth rate α (spectral radius of A) is 1 at λ = {threshold.id} to 30 digits at "
+        f"n = {', '.join(map(str, _C8_THRESHOLD_N))}, above 1 below it and below 1 above it: a second instance of "
+        "C4 with κ = ρ. Monte Carlo side: the campaigns categorical_loops and kde_loops "
+        "(`stl-bounds verify categorical_loops kde_loops`)"
+    )
+    return _verdict(parts, detail)
+
+
+def _c8_numeric(
+    replace: Bound,
+    fresh: Bound,
+    accumulate: Bound,
+    subsample: Bound,
+    fixation: Bound,
+    kde_replace: Bound,
+    kde_fresh: Bound,
+    threshold: Bound,
+    *,
+    rng: np.random.Generator,
+    draws: int,
+    seed: int,
+) -> tuple[bool, str]:
+    """C8 on random points through the registry: diversities over t = 1..10⁹ (log grid), fresh(λ) on the lattice,
+    the fixation probabilities of a random p⁰ (they sum to 1), the KDE replace growth factor, and the regime of
+    the KDE fresh loop on both sides of its threshold."""
+    p = _draw(replace, rng, draws, boxes={"n": (2.0, 1e4)})
+    h0, n_ = p["H0"], p["n"]
+    t = np.unique(np.round(np.geomspace(1, 1e9, 60)))[None, :]
+    cols = {"H0": h0[:, None], "n": n_[:, None]}
+    rep = np.asarray(replace.evaluate(**cols, t=t).value)
+    rep_ok = int(np.sum(np.all(np.diff(rep, axis=1) <= 0, axis=1) & (rep[:, -1] <= 1e-300 + h0 * 1e-12)))
+    lattice = np.maximum(1.0, np.floor(rng.uniform(0, 1, draws) * (n_ + 1))) / n_
+    fr = fresh.evaluate(**cols, lam=lattice[:, None], t=t)
+    fr_values = np.asarray(fr.value)
+    fr_limit = h0 * _c8_fresh_limit(fresh, h0, n_, lattice)
+    fr_ok = int(
+        np.sum(
+            np.all(np.diff(fr_values, axis=1) <= 1e-15 * h0[:, None], axis=1)
+            & np.all(fr_values >= fr_limit[:, None] * (1 - 1e-12), axis=1)
+            & (fr_limit > 0)
+        )
+    )
+    bounded = {}
+    for bound in (accumulate, subsample):
+        values = np.asarray(bound.evaluate(**cols, t=t).value)
+        floor = values[:, -1]
+        bounded[bound.id] = int(
+            np.sum(
+                np.all(np.diff(values, axis=1) <= 1e-15 * h0[:, None], axis=1) & (floor >= 0.5 * h0 * (1 - 1 / n_) ** 2)
+            )
+        )
+    shares = rng.dirichlet(np.ones(5), draws)
+    total = np.asarray(fixation.evaluate(p0k=shares).value).sum(axis=1)
+    fix_ok = int(np.sum(np.abs(total - 1) < 1e-12))
+    kde_n = _draw(kde_replace, rng, draws, boxes={"n": (2.0, 1e6)})["n"]
+    kv = np.asarray(kde_replace.evaluate(sigma=1.0, n=kde_n[:, None], t=np.arange(1.0, 12.0)[None, :]).value)
+    rho = 1 - 1 / kde_n + kde_n**-0.4
+    growth = kv[:, 1:] / kv[:, :-1]
+    kde_ok = int(np.sum(np.all(np.abs(growth - rho[:, None]) <= 1e-12 * rho[:, None], axis=1) & (rho > 1)))
+    th_n = np.round(np.exp(rng.uniform(math.log(10), math.log(2000), draws)))
+    star = np.asarray(threshold.evaluate(n=th_n).value)
+    j = np.clip(np.round(star * th_n) + rng.integers(-3, 4, draws), 0, th_n)
+    lam_grid = j / th_n
+    decisive = np.abs(lam_grid - star) > 1e-9
+    regime = np.asarray(kde_fresh.evaluate(sigma=1.0, n=th_n, lam=lam_grid, t=1.0).regime)
+    regime_ok = int(np.sum(((regime == "converges") == (lam_grid > star))[decisive]))
+    checked = int(decisive.sum())
+    parts = [
+        (f"{replace.id}: non-increasing in t and → 0 ({rep_ok}/{draws} points)", rep_ok == draws),
+        (f"{fresh.id}: non-increasing, ≥ its limit > 0 for λ > 0 ({fr_ok}/{draws} points)", fr_ok == draws),
+        *(
+            (f"{bid}: non-increasing and bounded below by H0(1 − 1/n)²/2 ({ok}/{draws} points)", ok == draws)
+            for bid, ok in bounded.items()
+        ),
+        (f"{fixation.id}: survival probabilities of a random p⁰ sum to 1 ({fix_ok}/{draws})", fix_ok == draws),
+        (f"{kde_replace.id}: E_(t+1)/E_t = ρ > 1 ({kde_ok}/{draws} points)", kde_ok == draws),
+        (
+            f"{kde_fresh.id}: regime 'converges' iff λ > {threshold.id} ({regime_ok}/{checked} lattice points)",
+            regime_ok == checked,
+        ),
+    ]
+    detail = (
+        f"{_draws_text(draws, seed)}, n ∈ [2, 10⁴], t on a log grid 1..10⁹: {replace.id} non-increasing and → 0 on "
+        f"{rep_ok}/{draws}; {fresh.id} (λ = j/n ≥ 1/n) non-increasing and ≥ its limit > 0 on {fr_ok}/{draws}; "
+        + "; ".join(
+            f"{bid} non-increasing, bounded below by H0(1 − 1/n)²/2 on {ok}/{draws}" for bid, ok in bounded.items()
+        )
+        + f"; {fixation.id}: the survival probabilities of a Dirichlet p⁰ (5 categories) sum to 1 on {fix_ok}/{draws}; "
+        f"{kde_replace.id}: growth factor = ρ = 1 − 1/n + n^(−2/5) > 1 on {kde_ok}/{draws} (n ∈ [2, 10⁶]); "
+        f"{kde_fresh.id}: the registry's regime is 'converges' exactly when λ > {threshold.id} on "
+        f"{regime_ok}/{checked} "
+        f"lattice points λ = j/n within 3/n of λ* (n ∈ [10, 2000]). Monte Carlo side: the campaigns "
+        "categorical_loops and kde_loops (`stl-bounds verify categorical_loops kde_loops`)"
+    )
+    return _verdict(parts, detail)
+
+
+def _c8_fresh_limit(fresh: Bound, h0: np.ndarray, n_: np.ndarray, lam_: np.ndarray) -> np.ndarray:
+    """The registered limit of ``fresh`` over H0, at the drawn (n, λ)."""
+    limit = fresh.limit_in_generations() / symbol("H0")
+    return _evaluate_expr(fresh, sp.simplify(limit), {"n": n_, "lam": lam_}) * np.ones_like(h0)
+
+
 # --- the public API -------------------------------------------------------------------------------------
 #: claim id → (statement, bound ids, symbolic(*bounds), numeric(*bounds, rng=, draws=, seed=)), bounds in id order.
 _CLAIMS: dict[str, tuple[str, tuple[str, ...], Callable[..., tuple[Any, ...]], Callable[..., tuple[bool, str]]]] = {
@@ -1016,6 +1223,14 @@ _CLAIMS: dict[str, tuple[str, tuple[str, ...], Callable[..., tuple[Any, ...]], C
         _C7_BOUNDS,
         _c7_symbolic,
         _c7_numeric,
+    ),
+    "C8": (
+        "more loops: categorical replace loses diversity (E H → 0; survivor k with probability p⁰_k), fresh(λ > 0), "
+        "accumulate and accumulate_subsample keep E H(p_t) bounded below by their limits; KDE replace diverges "
+        "geometrically at rate ρ = 1 − 1/n + n^(−2/5), KDE fresh(λ) converges iff λ > the exact threshold (C4, κ = ρ)",
+        _C8_BOUNDS,
+        _c8_symbolic,
+        _c8_numeric,
     ),
 }
 

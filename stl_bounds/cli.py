@@ -35,6 +35,7 @@ from stl_bounds.argtypes import int_at_least as _int_at_least
 from stl_bounds.bound import FIDELITY_LABELS, Bound
 from stl_bounds.clean_warnings import warnings_as_lines
 from stl_bounds.errors import GridError, ParameterError, StlBoundsError
+from stl_bounds.explorer.cli import configure_explore_parser, run_explore
 from stl_bounds.grids import ASSIGNMENT_FORM, MAX_POINTS, parse_assignment
 from stl_bounds.parameters import CATALOG
 from stl_bounds.registry import all_bounds, get
@@ -442,7 +443,7 @@ def _configure_claims(p: argparse.ArgumentParser) -> None:
         "ids",
         nargs="*",
         metavar="CLAIM",
-        help="claims to check (C1 ... C7); default: every claim but the Monte Carlo claim C7",
+        help="claims to check (C1 ... C8); default: every claim but the Monte Carlo claim C7",
     )
 
 
@@ -651,6 +652,7 @@ register_command(
         _run_report,
     )
 )
+register_command(Command("explore", "write the interactive bound explorer", configure_explore_parser, run_explore))
 
 
 # --- check ---------------------------------------------------------------------------
@@ -678,3 +680,9 @@ register_command(
         _run_check,
     )
 )
+
+
+# --- loop: any model in a self-consuming loop (verification/harness/command.py) --------
+from verification.harness.command import LOOP_HELP, configure_loop, run_loop_command  # noqa: E402
+
+register_command(Command("loop", LOOP_HELP, configure_loop, run_loop_command))

@@ -7,7 +7,7 @@ build the README uses) and from a package index.
 
 from __future__ import annotations
 
-__all__ = ["DISTRIBUTED_INSTALL", "TORCH_INSTALL", "install_hint"]
+__all__ = ["DISTRIBUTED_INSTALL", "SKLEARN_INSTALL", "TORCH_INSTALL", "install_hint"]
 
 
 def install_hint(extra: str, *pins: str) -> str:
@@ -28,3 +28,5 @@ def install_hint(extra: str, *pins: str) -> str:
 TORCH_INSTALL = install_hint("torch", "torch==2.13.0")
 #: The dask executor of ``stl-bounds verify --executor dask``.
 DISTRIBUTED_INSTALL = install_hint("distributed")
+#: The scikit-learn models of ``stl-bounds loop`` (``gaussian_mixture``, ``kernel_density``).
+SKLEARN_INSTALL = install_hint("sklearn")

@@ -114,6 +114,15 @@ CATALOG: dict[str, Parameter] = {
         _p("N", "N", COUNT_FROM_1, "number of in-context examples"),
         _p("k", "k", POSITIVE, "ratio n/m of real to synthetic points per round"),
         _p("w", "w", Domain(0.0, 1.0, lower_open=True), "weight of the real estimate"),
+        _p(
+            "H0",
+            "H_0",
+            Domain(0.0, 1.0, upper_open=True),
+            "Gini-Simpson diversity H(p⁰) = 1 − Σ_k (p⁰_k)² of the real law",
+        ),
+        _p("p0k", "p_0k", PROBABILITY, "real probability p⁰_k of one category k"),
+        _p("K", "K", Domain(2.0, INF, integer=True), "number of categories"),
+        _p("h", "h", POSITIVE, "fixed kernel bandwidth h of a kernel density estimator"),
     ]
 }
 

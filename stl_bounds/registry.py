@@ -47,6 +47,8 @@ LIBRARY_MODULES: dict[str, str] = {
     "gauss.": "stl_bounds.library.gaussian",
     "regression.": "stl_bounds.library.regression",
     "icl.": "stl_bounds.library.icl",
+    "cat.": "stl_bounds.library.categorical",
+    "kde.": "stl_bounds.library.kde",
 }
 
 _REGISTRY: dict[str, Bound] = {}

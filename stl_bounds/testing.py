@@ -66,6 +66,8 @@ MODERATE: Mapping[str, tuple[float, float]] = {
     "T0": (1, 10**5),
     "N": (1, 10**4),
     "k": (1e-3, 1e3),
+    "K": (2, 10**4),
+    "h": (1e-3, 1e3),
 }
 
 

@@ -263,6 +263,38 @@ def accumulate_unbiased_var(p: Mapping[str, mpf]) -> Terms:
     return {"var": p["sigma"] ** 2 * mpmath.fprod(1 - 1 / (k * (k * n - 1)) for k in range(2, int(p["t"]) + 1))}
 
 
+# --- docs/theory.md §5.9: accumulate_subsample --------------------------------------------------------------------
+
+
+def _accumulate_subsample(p: Mapping[str, mpf]) -> tuple[mpf, mpf]:
+    """(E(μ̂_t − μ)², E σ̂_t²) by iterating the unreduced pool recursion of §5.9 from first principles.
+
+    State: a = E m² (pool mean, μ = 0) and D = E V (pool variance, divisor N) of the N = kn pool points
+    before fit k. A uniform n-subsample without replacement has Var(μ̂ | pool) = V(N − n)/(n(N − 1)) and
+    E[σ̂² | pool] = V·N(n − 1)/(n(N − 1)); n new points from N(μ̂, σ̂²) have mean x̄ (E x̄² = E μ̂² + E σ̂²/n,
+    E m x̄ = E m²) and divisor-n variance of mean (1 − 1/n)σ̂², and they update the pool by
+    N'm' = Nm + nx̄, N'V' = NV + nV_new + (Nn/N')(m − x̄)².
+    """
+    n, a, big_d = p["n"], p["sigma"] ** 2 / p["n"], p["sigma"] ** 2 * (1 - 1 / p["n"])
+    for k in range(1, int(p["t"]) + 1):
+        big_n, new_n = k * n, (k + 1) * n
+        cond_var = big_d * (big_n - n) / (n * (big_n - 1))
+        mean_sq, var = a + cond_var, big_d * big_n * (n - 1) / (n * (big_n - 1))
+        a, big_d = (
+            (big_n**2 * a + 2 * big_n * n * a + n**2 * (mean_sq + var / n)) / new_n**2,
+            (big_n * big_d + (n - 1) * var + big_n * n / new_n * (cond_var + var / n)) / new_n,
+        )
+    return mean_sq, var
+
+
+def accumulate_subsample_mean_sq_err(p: Mapping[str, mpf]) -> Terms:
+    return {"mean_sq_err": _accumulate_subsample(p)[0]}
+
+
+def accumulate_subsample_var(p: Mapping[str, mpf]) -> Terms:
+    return {"var": _accumulate_subsample(p)[1]}
+
+
 # --- docs/theory.md §5.4: weighted (He, Xu, Cheng 2025) ---------------------------------------------------------
 
 
@@ -321,6 +353,114 @@ def icl_averaging(p: Mapping[str, mpf]) -> Terms:
 def icl_lsa_opt(p: Mapping[str, mpf]) -> Terms:
     """The minimum over γ of the quadratic risk(γ): at γ* = 1/(1 + (d + 1 + σ²)/N)."""
     return {"risk": one_step_risk(p, 1 / (1 + (p["d"] + 1 + p["sigma2"]) / p["N"]))}
+
+
+# --- docs/theory.md §5.7: categorical loops, iterated ---------------------------------------------------------
+
+
+def cat_replace_diversity(p: Mapping[str, mpf]) -> Terms:
+    """E H(p_t) = (1 − 1/n) E H(p_{t−1}), E H(p_0) = H₀, multiplied out t times."""
+    value = p["H0"]
+    for _ in range(int(p["t"])):
+        value *= 1 - 1 / p["n"]
+    return {"diversity": value}
+
+
+def cat_fresh_diversity(p: Mapping[str, mpf]) -> Terms:
+    """H₀(1 − v_t): v_1 = 1/n, v_{t+1} = 1/n + (1 − λ)(1 − λ − 1/n) v_t, iterated."""
+    n, q = p["n"], 1 - p["lam"]
+    v = 1 / n
+    for _ in range(int(p["t"]) - 1):
+        v = 1 / n + q * (q - 1 / n) * v
+    return {"diversity": p["H0"] * (1 - v)}
+
+
+def cat_accumulate_diversity(p: Mapping[str, mpf]) -> Terms:
+    """H₀ ∏_{k≤t}(1 − 1/(nk²)) (the product of §5.3)."""
+    return {"diversity": p["H0"] * mle_product(p["n"], p["t"])}
+
+
+def cat_accumulate_subsample_diversity(p: Mapping[str, mpf]) -> Terms:
+    """H₀ h_t (1 − f_t/n): h_1 = 1 − 1/n, h_s = h_{s−1}[1 − (1 + f_{s−1}(1 − 1/n))/(ns²)], f_s = (s − 1)n/(sn − 1)."""
+    n = p["n"]
+
+    def f(s: int) -> mpf:
+        return (s - 1) * n / (s * n - 1)
+
+    h = 1 - 1 / n
+    for s in range(2, int(p["t"]) + 1):
+        h *= 1 - (1 + f(s - 1) * (1 - 1 / n)) / (n * s**2)
+    return {"diversity": p["H0"] * h * (1 - f(int(p["t"])) / n)}
+
+
+def cat_fixation(p: Mapping[str, mpf]) -> Terms:
+    return {"fixation": p["p0k"]}
+
+
+def cat_fixation_time(p: Mapping[str, mpf]) -> Terms:
+    """Kimura-Ohta at the uniform start: −2n Σ_{k≤K} (1 − 1/K) ln(1 − 1/K), summed over the K categories."""
+    share = 1 / p["K"]
+    return {"fixation_time": -2 * p["n"] * mpmath.fsum((1 - share) * mpmath.log(1 - share) for _ in range(int(p["K"])))}
+
+
+# --- docs/theory.md §5.8: kernel density loops, iterated ------------------------------------------------------
+
+
+def kde_gain(n: mpf) -> mpf:
+    """Variance of one draw of Scott's Gaussian KDE over the data's MLE variance: 1 + n^(−2/5)·n/(n − 1)."""
+    return 1 + n ** (mpf(-2) / 5) * n / (n - 1)
+
+
+def kde_replace_var(p: Mapping[str, mpf]) -> Terms:
+    n = p["n"]
+    v = p["sigma"] ** 2 * (1 - 1 / n)
+    for _ in range(int(p["t"]) - 1):
+        v = (1 - 1 / n) * kde_gain(n) * v
+    return {"var": v}
+
+
+def kde_fixed_bandwidth_var(p: Mapping[str, mpf]) -> Terms:
+    """E v_{t+1} = (1 − 1/n)(E v_t + h²), split into the σ² part and the h² part (both iterated)."""
+    n = p["n"]
+    real, kernel = p["sigma"] ** 2 * (1 - 1 / n), mpf(0)
+    for _ in range(int(p["t"]) - 1):
+        real, kernel = (1 - 1 / n) * real, (1 - 1 / n) * (kernel + p["h"] ** 2)
+    return {"real": real, "kernel": kernel}
+
+
+def _kde_fresh(p: Mapping[str, mpf]) -> tuple[mpf, mpf]:
+    """(E m_t², E v_t): x_1 = σ²(1/n, 1 − 1/n), x_{t+1} = A x_t + b of §5.8, iterated."""
+    s2, n, lam = p["sigma"] ** 2, p["n"], p["lam"]
+    q, a = 1 - lam, kde_gain(n)
+    m, v = s2 / n, s2 * (1 - 1 / n)
+    for _ in range(int(p["t"]) - 1):
+        m, v = q**2 * m + q * a * v / n + s2 * lam / n, lam * q * m + (1 - 1 / n) * q * a * v + s2 * (1 - 1 / n) * lam
+    return m, v
+
+
+def kde_fresh_mean_sq(p: Mapping[str, mpf]) -> Terms:
+    return {"mean_sq": _kde_fresh(p)[0]}
+
+
+def kde_fresh_var(p: Mapping[str, mpf]) -> Terms:
+    return {"var": _kde_fresh(p)[1]}
+
+
+def kde_spectral_radius(n: mpf, lam: mpf) -> mpf:
+    """The larger eigenvalue of the 2×2 matrix A of §5.8, (tr + √(tr² − 4 det))/2."""
+    q, a = 1 - lam, kde_gain(n)
+    a11, a12, a21, a22 = q**2, q * a / n, lam * q, (1 - 1 / n) * q * a
+    tr, det = a11 + a22, a11 * a22 - a12 * a21
+    return (tr + mpmath.sqrt(tr**2 - 4 * det)) / 2
+
+
+def kde_fresh_threshold(p: Mapping[str, mpf]) -> Terms:
+    """The λ in (0, 1) where the spectral radius of A is 1, by bisection (ρ(A) > 1 at λ = 0, 0 at λ = 1)."""
+    lo, hi = mpf(0), mpf(1)
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if kde_spectral_radius(p["n"], mid) > 1 else (lo, mid)
+    return {"threshold": (lo + hi) / 2}
 
 
 # --- the table: id -> (formula, points) --------------------------------------------------------------------------
@@ -624,6 +764,24 @@ GOLDEN: dict[str, tuple[GoldenFunction, tuple[dict[str, float], ...]]] = {
             {"sigma": 0.9, "n": 7.0, "t": 1.0},
         ),
     ),
+    "gauss.accumulate_subsample.mle.mean_sq_err": (
+        accumulate_subsample_mean_sq_err,
+        (
+            {"sigma": 1.3, "n": 10.0, "t": 8.0},
+            {"sigma": 0.5, "n": 2.0, "t": 3.0},
+            {"sigma": 2.0, "n": 100.0, "t": 2000.0},
+            {"sigma": 0.9, "n": 7.0, "t": 1.0},
+        ),
+    ),
+    "gauss.accumulate_subsample.mle.var": (
+        accumulate_subsample_var,
+        (
+            {"sigma": 1.3, "n": 10.0, "t": 8.0},
+            {"sigma": 0.5, "n": 2.0, "t": 3.0},
+            {"sigma": 2.0, "n": 100.0, "t": 2000.0},
+            {"sigma": 0.9, "n": 7.0, "t": 1.0},
+        ),
+    ),
     "gauss.weighted.stationary_mean_sq_err": (
         weighted_stationary,
         (
@@ -682,6 +840,90 @@ GOLDEN: dict[str, tuple[GoldenFunction, tuple[dict[str, float], ...]]] = {
             {"d": 1.0, "N": 1.0, "sigma2": 0.0},
             {"d": 12.0, "N": 300.0, "sigma2": 3.0},
         ),
+    ),
+    "cat.replace.diversity": (
+        cat_replace_diversity,
+        (
+            {"H0": 0.75, "n": 10.0, "t": 6.0},
+            {"H0": 0.3, "n": 1.0, "t": 2.0},
+            {"H0": 0.9, "n": 1000.0, "t": 1500.0},
+        ),
+    ),
+    "cat.fresh.diversity": (
+        cat_fresh_diversity,
+        (
+            {"H0": 0.75, "n": 10.0, "lam": 0.3, "t": 6.0},
+            {"H0": 0.6, "n": 40.0, "lam": 0.0, "t": 9.0},
+            {"H0": 0.5, "n": 8.0, "lam": 1.0, "t": 4.0},
+            {"H0": 0.9, "n": 1000.0, "lam": 0.002, "t": 400.0},
+            {"H0": 0.2, "n": 5.0, "lam": 0.8, "t": 3.0},
+        ),
+    ),
+    "cat.accumulate.diversity": (
+        cat_accumulate_diversity,
+        (
+            {"H0": 0.75, "n": 10.0, "t": 6.0},
+            {"H0": 0.3, "n": 2.0, "t": 3.0},
+            {"H0": 0.9, "n": 50.0, "t": 1e9},
+        ),
+    ),
+    "cat.accumulate_subsample.diversity": (
+        cat_accumulate_subsample_diversity,
+        (
+            {"H0": 0.75, "n": 10.0, "t": 6.0},
+            {"H0": 0.3, "n": 2.0, "t": 3.0},
+            {"H0": 0.9, "n": 50.0, "t": 3000.0},
+            {"H0": 0.6, "n": 7.0, "t": 1.0},
+        ),
+    ),
+    "cat.replace.fixation": (
+        cat_fixation,
+        ({"p0k": 0.1}, {"p0k": 0.6}, {"p0k": 1.0}),
+    ),
+    "cat.replace.fixation_time": (
+        cat_fixation_time,
+        ({"K": 6.0, "n": 1000.0}, {"K": 2.0, "n": 50.0}, {"K": 300.0, "n": 7.0}),
+    ),
+    "kde.replace.var": (
+        kde_replace_var,
+        (
+            {"sigma": 1.3, "n": 20.0, "t": 6.0},
+            {"sigma": 0.7, "n": 2.0, "t": 3.0},
+            {"sigma": 2.0, "n": 1000.0, "t": 1.0},
+            {"sigma": 1.0, "n": 500.0, "t": 150.0},
+        ),
+    ),
+    "kde.fixed_bandwidth.var": (
+        kde_fixed_bandwidth_var,
+        (
+            {"sigma": 1.3, "n": 20.0, "t": 6.0, "h": 0.7},
+            {"sigma": 0.5, "n": 3.0, "t": 1.0, "h": 2.0},
+            {"sigma": 2.0, "n": 100.0, "t": 300.0, "h": 0.05},
+        ),
+    ),
+    "kde.fresh.mean_sq": (
+        kde_fresh_mean_sq,
+        (
+            {"sigma": 1.3, "n": 20.0, "lam": 0.25, "t": 6.0},
+            {"sigma": 1.0, "n": 10.0, "lam": 0.0, "t": 5.0},
+            {"sigma": 2.0, "n": 8.0, "lam": 1.0, "t": 4.0},
+            {"sigma": 0.8, "n": 200.0, "lam": 0.1, "t": 120.0},
+            {"sigma": 1.1, "n": 4.0, "lam": 0.75, "t": 2.0},
+        ),
+    ),
+    "kde.fresh.var": (
+        kde_fresh_var,
+        (
+            {"sigma": 1.3, "n": 20.0, "lam": 0.25, "t": 6.0},
+            {"sigma": 1.0, "n": 10.0, "lam": 0.0, "t": 5.0},
+            {"sigma": 2.0, "n": 8.0, "lam": 1.0, "t": 4.0},
+            {"sigma": 0.8, "n": 200.0, "lam": 0.1, "t": 120.0},
+            {"sigma": 1.1, "n": 4.0, "lam": 0.75, "t": 2.0},
+        ),
+    ),
+    "kde.fresh.threshold": (
+        kde_fresh_threshold,
+        ({"n": 50.0}, {"n": 2.0}, {"n": 10000.0}),
     ),
 }
 

@@ -291,7 +291,7 @@ def test_min_lambda_on_a_lattice_is_exact(lattice_bound: str, target: float) -> 
     r = min_lambda(lattice_bound, target)
     k = math.ceil(1 / target - 1 - 1e-12)  # smallest integer k = λn with 1/(1 + k) <= t
     assert r.value == pytest.approx(k / 20, abs=1e-15)
-    assert "lam = k/n" in r.method and r.achieved <= target
+    assert "scan of the 21 values lam = k/n, k = 0..n" in r.method and r.achieved <= target  # n = 20
     assert best_lambda(lattice_bound).value == 1.0
 
 
@@ -315,3 +315,78 @@ def test_limit_that_sympy_cannot_take(monkeypatch: pytest.MonkeyPatch) -> None:
         assert min_lambda(THM1, 0.2, eps=0.01, horizon=10).achieved <= 0.2
     finally:
         calibration._limit_function.cache_clear()
+
+
+# --- what an answer states: fields, notes, counts, the safe-side fallback ---------------------------------------
+def test_to_dict_carries_every_field_of_the_answer() -> None:
+    r = min_lambda(THM1, 0.2)
+    d = json.loads(json.dumps(r.to_dict(), allow_nan=False))
+    assert set(d) == {"bound_id", "quantity", "value", "target", "achieved", "horizon", "params", "method", "notes",
+                      "counts", "trivial_at", "vacuous", "goal"}  # fmt: skip
+    assert d["quantity"] == "lam" and d["method"] == r.method and d["notes"] == list(r.notes)
+    assert d["params"] == pytest.approx(r.params) and d["counts"]["real_min"] == r.counts.real
+
+
+def test_the_limit_uses_a_shift_the_user_sets() -> None:
+    """With ``shift`` set, B_i (i >= 1) moves with i only through γ_i = g·geom(ρ, i)/n, which has converged at
+    i = 2000 (ρ = 1/2): sup over all i is that value, not the limit with L4's default shift ε/(1 − ρ) = 0.1."""
+    assert sup_over_generations(THM1, shift=0.02) == pytest.approx(sup_by_registry(THM1, 2000, shift=0.02), rel=1e-9)
+
+
+def test_sup_over_generations_checks_the_horizon() -> None:
+    for horizon in (-1, 2.5, True):
+        with pytest.raises(stl_bounds.ParameterError, match=rf"horizon must be an integer >= 0 or None; got {horizon}"):
+            sup_over_generations(THM1, horizon=horizon)  # type: ignore[arg-type]
+    with pytest.raises(stl_bounds.ParameterError, match="has no generation index, so horizon must be None; got 3"):
+        sup_over_generations("bkz2020.stability", horizon=3)
+
+
+def test_min_n_accepts_n_max_at_the_smallest_n() -> None:
+    r = min_n(THM1, 10.0, n_max=1)
+    assert r.value == 1.0 and r.achieved <= 10.0 and "[1, 1]" in r.method
+
+
+def test_counts_and_notes_over_a_finite_horizon() -> None:
+    """Each count is checked over the same generations i = 0..G as λ, and the rounding note names the printed λ."""
+    r = min_lambda(THM1, 0.2, horizon=3, n=2000)
+    c = r.counts
+    assert c is not None and c.m_max is not None and c.m_achieved is not None
+    assert sup_by_registry(THM1, 3, n=2000, lam=c.real / 2000) == c.achieved <= 0.2
+    assert sup_by_registry(THM1, 3, n=2000, lam=(c.real - 1) / 2000) > 0.2
+    assert sup_by_registry(THM1, 3, n=2000, m=c.m_max) == c.m_achieved <= 0.2
+    assert sup_by_registry(THM1, 3, n=2000, m=c.m_max + 1) > 0.2
+    assert r.notes[-1].endswith(
+        f" rounded up to {r.value!r} ({ANSWER_DIGITS} significant digits) "
+        "and evaluated again there: the printed value meets the target"
+    )
+
+
+def test_best_lambda_notes_name_the_horizon_and_the_interior_optimum() -> None:
+    assert best_lambda(THM1, horizon=5, eps=1e-3).notes[0] == "sup over the generations i = 0..5, every one evaluated"
+    interior = best_lambda(THM1, eps=1e-4, g=0.25)
+    assert "interior optimum: sup_i B_i is not monotone in lam (docs/theory.md §6.1 C3)" in interior.notes
+
+
+def test_safe_crossing_keeps_a_feasible_root_and_moves_an_infeasible_one_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    """f = 1 − x crosses the target 1/2 at x = 1/2 exactly; a root brentq puts just below it (within its tolerance)
+    is infeasible and moved up by bisection; a failing brentq leaves bisection on the whole bracket."""
+    import scipy.optimize
+
+    from stl_bounds.calibration import LAM_XTOL, _safe_crossing
+
+    def f(x: float) -> float:
+        return 1.0 - x
+
+    assert _safe_crossing(f, 0.0, 1.0, 0.5) == (0.5, "brentq on [0, 1]", [])
+    monkeypatch.setattr(scipy.optimize, "brentq", lambda *args, **kwargs: 0.5 - 1e-9)
+    value, method, notes = _safe_crossing(f, 0.0, 1.0, 0.5)
+    assert 0.5 <= value <= 0.5 + LAM_XTOL and method == "brentq on [0, 1] + bisection"
+    assert notes == [f"brentq's root {0.5 - 1e-9:.15g} was infeasible; moved up to the safe side by bisection"]
+
+    def fail(*args: object, **kwargs: object) -> float:
+        raise RuntimeError("no convergence")
+
+    monkeypatch.setattr(scipy.optimize, "brentq", fail)
+    value, method, notes = _safe_crossing(f, 0.0, 1.0, 0.5)
+    assert 0.5 <= value <= 0.5 + LAM_XTOL and method == "bisection on [0, 1]"
+    assert notes == ["brentq failed (no convergence); bisection used"]

@@ -29,8 +29,8 @@ def checks() -> list[ClaimCheck]:
 
 
 def test_every_claim_passes(checks: list[ClaimCheck]) -> None:
-    assert list(CLAIM_IDS) == ["C1", "C2", "C3", "C4", "C5", "C6", "C7"] and MONTE_CARLO_CLAIM_IDS == ("C7",)
-    assert [c.claim_id for c in checks] == ["C1", "C2", "C3", "C4", "C5", "C6"]  # C7 only when asked
+    assert list(CLAIM_IDS) == ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8"] and MONTE_CARLO_CLAIM_IDS == ("C7",)
+    assert [c.claim_id for c in checks] == ["C1", "C2", "C3", "C4", "C5", "C6", "C8"]  # C7 only when asked
     for c in checks:
         assert c.symbolic_ok, f"{c.claim_id} symbolic: {c.symbolic_detail}"
         assert c.numeric_ok, f"{c.claim_id} numeric: {c.numeric_detail}"
@@ -54,6 +54,9 @@ def test_details_name_what_was_established(checks: list[ClaimCheck]) -> None:
     assert "λ° = M*g/(-M*g + b)" in by_id["C3"].symbolic_detail
     assert "interior" in by_id["C3"].numeric_detail
     assert "m* = -n*(-C + 2*a*c_1)/(a*c_1)" in by_id["C6"].symbolic_detail
+    c4 = by_id["C4"]  # the settings, then one account per bound, each after "; "
+    assert "per bound with λ ∈ [0, 1), κ ∈ [1e-3, 3], ε ≥ 1e-3, c1 ≥ 0.1; " in c4.numeric_detail
+    assert all(f"; {b}: regime reported by the registry" in c4.numeric_detail for b in c4.bound_ids)
 
 
 def test_seed_and_draws_are_used() -> None:
@@ -68,7 +71,7 @@ def test_seed_and_draws_are_used() -> None:
 
 
 def test_unknown_claim_and_bad_arguments() -> None:
-    with pytest.raises(stl_bounds.UnknownIdError, match="unknown claim id 'C9'; known: C1, C2, C3, C4, C5, C6, C7"):
+    with pytest.raises(stl_bounds.UnknownIdError, match="unknown claim id 'C9'; known: C1, C2, C3, C4, C5, C6, C7, C8"):
         check_claim("C9")
     with pytest.raises(stl_bounds.ParameterError, match="draws must be an integer >= 2; got 0"):
         check_claim("C1", draws=0)
@@ -85,6 +88,10 @@ def test_c7_passes_on_the_real_campaign() -> None:
     assert set(c.bound_ids) <= set(stl_bounds.list_ids()) and "regression.accumulate.test_err" in c.bound_ids
     assert "lim_t E_t / E_1 = pi**2/6" in c.symbolic_detail and "Monte Carlo only" in c.symbolic_detail
     assert "stl-bounds verify claims --seed 0" in c.numeric_detail and "quick mode, seed 0" in c.numeric_detail
+    assert (
+        "collapse of Gaussian replace, linear growth of Gaussian and regression replace, boundedness of "
+        "fresh/reused/accumulate/weighted/mixed (with replace as a control" in c.numeric_detail
+    )
     passed, total = re.search(r"(\d+)/(\d+) checks pass", c.numeric_detail).groups()
     assert passed == total and int(total) > 10
 
@@ -94,9 +101,9 @@ def test_check_all_runs_c7_only_when_asked(monkeypatch: pytest.MonkeyPatch) -> N
 
     asked: list[tuple[str, int, int]] = []
     monkeypatch.setattr(claims, "check_claim", lambda c, *, seed, draws: asked.append((c, seed, draws)) or c)
-    assert claims.check_all(seed=3, draws=7) == ["C1", "C2", "C3", "C4", "C5", "C6"]
-    assert claims.check_all(monte_carlo=True)[-1] == "C7"
-    assert asked[0] == ("C1", 3, 7) and asked[-1] == ("C7", 0, 200)
+    assert claims.check_all(seed=3, draws=7) == ["C1", "C2", "C3", "C4", "C5", "C6", "C8"]
+    assert claims.check_all(monte_carlo=True)[-2:] == ["C7", "C8"]
+    assert asked[0] == ("C1", 3, 7) and asked[-2] == ("C7", 0, 200)
 
 
 def test_cli_claims_says_where_c7_is_checked(capsys: pytest.CaptureFixture[str]) -> None:
@@ -104,11 +111,11 @@ def test_cli_claims_says_where_c7_is_checked(capsys: pytest.CaptureFixture[str])
 
     assert main(["claims", "--draws", "20"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[-2] == "6 of 6 claims pass"
+    assert out[-2] == "7 of 7 claims pass"
     assert "C7" in out[-1] and "`stl-bounds verify claims`" in out[-1] and 'check_claim("C7")' in out[-1]
     assert main(["claims", "--draws", "20", "--format", "json"]) == 0
     captured = capsys.readouterr()
-    assert [c["claim_id"] for c in json.loads(captured.out)] == ["C1", "C2", "C3", "C4", "C5", "C6"]
+    assert [c["claim_id"] for c in json.loads(captured.out)] == ["C1", "C2", "C3", "C4", "C5", "C6", "C8"]
     assert "`stl-bounds verify claims`" in captured.err.splitlines()[-1]
 
 

@@ -386,3 +386,50 @@ def test_c7_fails_on_a_broken_campaign_summary_and_a_broken_closed_form(monkeypa
         "C7.collapse.gaussian.replace[mle,n=10,fits=300]",
     ]
     assert "share_collapsed=0" in numeric
+
+
+# --- C8 more loops: categorical and kernel density loops -----------------------------------------------
+@pytest.fixture(scope="module")
+def c8_no_collapse() -> ClaimCheck:
+    """A categorical replace diversity that never decays: E H(p_t) = H₀ at every fit."""
+    return check("C8", with_term("cat.replace.diversity", "diversity", lambda e: symbol("H0")))
+
+
+def test_c8_fails_on_a_replace_diversity_that_does_not_decay(c8_no_collapse: ClaimCheck) -> None:
+    symbolic = failures(c8_no_collapse.symbolic_detail)
+    assert "cat.replace.diversity: E_(t+1)/E_t = 1 − 1/n (got 1)" in symbolic
+    assert "cat.replace.diversity → 0 as t → ∞ (got H_0)" in symbolic
+    assert "kde." not in symbolic and "cat.fresh" not in symbolic  # only the broken bound is named
+    numeric = failures(c8_no_collapse.numeric_detail)
+    assert "cat.replace.diversity: non-increasing in t and → 0 (0/60 points)" in numeric
+    assert "kde." not in numeric
+
+
+@pytest.fixture(scope="module")
+def c8_threshold_off() -> ClaimCheck:
+    """The KDE threshold moved up by 0.02: the spectral radius is no longer 1 there."""
+    return check("C8", with_term("kde.fresh.threshold", "threshold", lambda e: e + sp.Rational(1, 50)))
+
+
+def test_c8_fails_on_a_kde_threshold_off_by_two_percent(c8_threshold_off: ClaimCheck) -> None:
+    symbolic = failures(c8_threshold_off.symbolic_detail)
+    assert "kde.fresh.var: growth rate α = 1 at λ = kde.fresh.threshold" in symbolic
+    assert "kde.fresh.var: α > 1 just below and α < 1 just above kde.fresh.threshold" in symbolic
+    assert "cat." not in symbolic
+    numeric = failures(c8_threshold_off.numeric_detail)
+    assert re.search(r"kde\.fresh\.var: regime 'converges' iff λ > kde\.fresh\.threshold \((\d+)/(\d+)", numeric)
+    assert "cat." not in numeric
+
+
+@pytest.fixture(scope="module")
+def c8_kde_collapses() -> ClaimCheck:
+    """A KDE replace variance that decays like the MLE Gaussian loop, σ²(1 − 1/n)^t, instead of diverging."""
+    sigma, n_, t = symbol("sigma"), symbol("n"), symbol("t")
+    return check("C8", with_term("kde.replace.var", "var", lambda e: sigma**2 * (1 - 1 / n_) ** t))
+
+
+def test_c8_fails_on_a_kde_replace_loop_that_does_not_diverge(c8_kde_collapses: ClaimCheck) -> None:
+    symbolic = failures(c8_kde_collapses.symbolic_detail)
+    assert "kde.replace.var: E_(t+1)/E_t = ρ = 1 − 1/n + n^(−2/5) (got (n - 1)/n)" in symbolic
+    assert "kde.replace.var: ρ > 1 for every n > 1 (diverges geometrically)" in symbolic
+    assert "kde.replace.var: E_(t+1)/E_t = ρ > 1 (0/60 points)" in failures(c8_kde_collapses.numeric_detail)

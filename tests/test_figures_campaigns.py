@@ -87,7 +87,7 @@ def test_gaussian_loops_plots_the_record_against_the_registry(campaign_records: 
     plotted = [s for panel in data["panels"].values() for s in panel]
     expected = _closed_form_targets(record, "gaussian", {"mean_sq_err", "var"})
     assert {(s["id"], json.dumps(s["sim"], sort_keys=True)) for s in plotted} == expected
-    assert {s["regime"] for s in plotted} == {"replace", "fresh", "reused", "accumulate"}
+    assert {s["regime"] for s in plotted} == {"replace", "fresh", "reused", "accumulate", "accumulate_subsample"}
     for s in plotted:
         _check_closed_form_series(s, lines, record)
 

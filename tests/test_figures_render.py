@@ -24,6 +24,8 @@ def test_every_figure_of_the_issue_is_declared() -> None:
         "phase_diagram",
         "gaussian_loops",
         "regression_loops",
+        "categorical_loops",
+        "kde_loops",
         "recursive_stability",
         "rate_validity",
         "optimal_synthetic_size",

@@ -370,7 +370,8 @@ def test_min_n_unreachable_names_the_shift_floor(eps: float, lam: float, kappa: 
     message = str(info.value)
     assert "the term shift does not depend on n at i → ∞" in message
     assert f"sup_i B_i >= {sig_text(floor, 6, 'down')} for every n, not below the target {target:g}" in message
-    assert "lam (raise it)" in message and "eps (lower it)" in message and "CLI --for lam" in message
+    assert "lam (raise it)" in message and "eps (lower it)" in message
+    assert "(min_lambda, CLI --for lam, finds the smallest lam for it)" in message
     code, out, err = run("calibrate", THM1, "--target", repr(target), "--for", "n", "--set", f"eps={eps}",
                          "--set", f"lam={lam}", "--set", f"kappa={kappa}")  # fmt: skip
     assert code == 2 and out == "" and err.count("\n") == 1 and "the term shift does not depend on n" in err

@@ -1,7 +1,8 @@
 """Monte Carlo verification of stl-bounds (docs/theory.md §6).
 
 Simulators of the self-consuming loops of docs/theory.md §5 live in the modules
-``gaussian``, ``regression``, ``tv``, ``downstream`` and ``coupling``; the
+``gaussian``, ``regression``, ``tv``, ``downstream``, ``coupling``, ``categorical``,
+``categorical_coupling`` and ``kde``; the
 verification campaigns that judge them against the registry live in
 :mod:`verification.campaigns` and are run by :func:`run` (the API behind
 ``stl-bounds verify``)::

@@ -1,4 +1,4 @@
-r"""Monte Carlo simulators of Gaussian self-consuming loops (docs/theory.md §5.1–§5.4).
+r"""Monte Carlo simulators of Gaussian self-consuming loops (docs/theory.md §5.1–§5.4, §5.9).
 
 The real distribution is :math:`N(0, \sigma^2 I_d)`. Fit t = 1 is the fit on real
 data and fit t = i + 1 that of generation i (docs/theory.md §5). Every fit estimates a mean
@@ -11,6 +11,10 @@ set, whose composition is set by the regime:
 ``reused``    the same λn real points R pooled with (1 − λ)n synthetic ones; fit 1
               uses R alone (§5.2)
 ``accumulate``  all earlier data plus n new synthetic points (§5.3)
+``accumulate_subsample``  the pool grows as in ``accumulate`` (n real points, then n points
+              from each fit), but fit t uses a uniform subsample of n of the pool's tn
+              points, without replacement (Kazdan et al. 2024; §5.9); fit 1 is the fit on
+              the n real points
 ``weighted``  n fresh real and m = n/k synthetic points, estimated separately and
               combined as w·real + (1 − w)·synthetic (§5.4)
 ============  =====================================================================
@@ -24,6 +28,12 @@ Two engines produce the same law:
   Bartlett decomposition) and pools batches exactly:
   :math:`\bar x = \sum_j N_j \bar x_j / N`,
   :math:`S = \sum_j S_j + \sum_j N_j (\bar x_j - \bar x)(\bar x_j - \bar x)^\top`.
+  Under ``replace`` the fitted covariance is :math:`L A A^\top L^\top/(n - \mathrm{ddof})` with
+  L the previous Cholesky factor and A the lower-triangular Bartlett factor, so
+  :math:`L A/\sqrt{n - \mathrm{ddof}}` *is* the next Cholesky factor: no factorization per fit
+  (:func:`_replace_exact`).
+  ``accumulate_subsample`` has no finite sufficient statistic (a subsample depends on which
+  points were drawn), so both engines draw every point for it.
 
 Both take a ``numpy.random.Generator`` and are vectorized over replicates (leading axis).
 """
@@ -48,9 +58,10 @@ __all__ = [
     "gaussian_training_sets",
     "simulate_gaussian",
     "wishart",
+    "wishart_root",
 ]
 
-REGIMES = ("replace", "fresh", "reused", "accumulate", "weighted")
+REGIMES = ("replace", "fresh", "reused", "accumulate", "accumulate_subsample", "weighted")
 ENGINES = ("exact", "sample")
 #: Estimator name → ddof (divisor N − ddof of the scatter matrix).
 ESTIMATORS = {"unbiased": 1, "mle": 0}
@@ -83,16 +94,35 @@ def wishart(df: int, chol: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     replicates, d, _ = chol.shape
     if d == 1 and df >= 1:  # 1-D: σ²χ²_ν, the same draws as the Bartlett branch below, without the matmuls
         return chol * chol * rng.chisquare(df, size=(replicates, 1))[:, :, None]
+    root = wishart_root(df, chol, rng)
+    return root @ np.swapaxes(root, 1, 2)
+
+
+def wishart_root(df: int, chol: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    r"""A root R of :math:`W = R R^\top \sim W_d(\nu, L L^\top)` for every replicate (docs/theory.md §5.1).
+
+    Parameters are those of :func:`wishart`.
+
+    Returns
+    -------
+    numpy.ndarray
+        For ν ≥ d, :math:`R = L A` with A the Bartlett factor (lower triangular,
+        :math:`A_{jj} = \sqrt{\chi^2_{\nu - j}}`, standard normal entries below the diagonal),
+        shape (replicates, d, d): a product of lower-triangular matrices with positive
+        diagonals, hence the Cholesky factor of W. For ν < d, :math:`R = L Z^\top`, shape
+        (replicates, d, ν). :func:`wishart` draws the same numbers in the same order.
+    """
+    replicates, d, _ = chol.shape
     if df >= d:
-        factor = np.zeros((replicates, d, d))
+        factor = np.zeros((replicates, d * d))  # row-major d × d: entry (i, j) at i·d + j
         below = np.tril_indices(d, -1)
-        factor[:, below[0], below[1]] = rng.standard_normal((replicates, below[0].size))
+        factor[:, below[0] * d + below[1]] = rng.standard_normal((replicates, below[0].size))
         diag = np.arange(d)
-        factor[:, diag, diag] = np.sqrt(rng.chisquare(df - diag, size=(replicates, d)))
+        factor[:, diag * (d + 1)] = np.sqrt(rng.chisquare(df - diag, size=(replicates, d)))
+        factor = factor.reshape(replicates, d, d)
     else:
         factor = np.swapaxes(rng.standard_normal((replicates, df, d)), 1, 2)
-    root = chol @ factor
-    return root @ np.swapaxes(root, 1, 2)
+    return chol @ factor
 
 
 @dataclass(frozen=True)
@@ -158,6 +188,13 @@ class _SampleEngine:
         mean = part.mean(axis=1)
         dev = part - mean[:, None, :]
         return mean, np.einsum("rni,rnj->rij", dev, dev) / (part.shape[1] - ddof)
+
+    def subsample(self, part: np.ndarray, size: int) -> np.ndarray:
+        """A uniform subset of ``size`` of the N points of every replicate, without replacement
+        (the ``size`` smallest of N i.i.d. uniform keys index a uniformly random subset)."""
+        keys = self.rng.random(part.shape[:2])
+        chosen = np.argpartition(keys, size - 1, axis=1)[:, :size]
+        return np.take_along_axis(part, chosen[:, :, None], axis=1)
 
 
 @dataclass(frozen=True)
@@ -277,6 +314,7 @@ def _fits(spec: _Spec, engine: _ExactEngine | _SampleEngine) -> Iterator[tuple[o
 
     reused = real(spec.real_size) if spec.regime == "reused" else None
     train = reused if reused is not None else real(spec.n)
+    pool = train  # accumulate_subsample: every point so far
     mean, cov = engine.estimate(train, spec.ddof)
     yield train, mean, cov
     for t in range(2, spec.fits + 1):
@@ -293,10 +331,46 @@ def _fits(spec: _Spec, engine: _ExactEngine | _SampleEngine) -> Iterator[tuple[o
                 train = engine.pool(real(spec.real_size), synthetic)
             elif spec.regime == "reused":
                 train = engine.pool(reused, synthetic)
+            elif spec.regime == "accumulate_subsample":  # docs/theory.md §5.9; the sample engine (_backend)
+                pool = engine.pool(pool, synthetic)
+                train = engine.subsample(pool, spec.n)
             else:  # accumulate
                 train = engine.pool(train, synthetic)
             mean, cov = engine.estimate(train, spec.ddof)
         yield train, mean, cov
+
+
+def _backend(spec: _Spec, engine: str, rng: np.random.Generator) -> _ExactEngine | _SampleEngine:
+    """The engine that simulates ``spec``; ``accumulate_subsample`` always draws every point (module docstring)."""
+    if engine == "exact" and spec.regime != "accumulate_subsample":
+        return _ExactEngine(rng)
+    return _SampleEngine(rng)
+
+
+def _replace_exact(spec: _Spec, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    r"""Fitted means (fits, R, d) and covariances (fits, R, d, d) of ``replace`` with the exact engine.
+
+    Fit t draws :math:`\hat\mu_t = \hat\mu_{t-1} + L_{t-1} z_t/\sqrt n` and the Bartlett factor
+    :math:`A_t` of :math:`W_t \sim W_d(n-1, I)`; the scatter of the batch is
+    :math:`L_{t-1} A_t A_t^\top L_{t-1}^\top`, so :math:`L_t = L_{t-1} A_t/\sqrt{n - \mathrm{ddof}}` (lower
+    triangular, positive diagonal) is the Cholesky factor of :math:`\hat\Sigma_t = L_t L_t^\top`: no
+    factorization per fit (:math:`L_0 = \sigma I`, :math:`\hat\mu_0 = 0`; docs/theory.md §5.1).  The draws are
+    those of the generic exact engine, in the same order (batch mean, then :func:`wishart_root`).
+    """
+    fits, replicates, d = spec.fits, spec.replicates, spec.d
+    means, covs = np.empty((fits, replicates, d)), np.empty((fits, replicates, d, d))
+    chol = np.broadcast_to(spec.sigma * np.eye(d), (replicates, d, d))
+    mean = np.zeros((replicates, d))
+    shrink = 1.0 / np.sqrt(spec.n - spec.ddof)
+    for j in range(fits):
+        if j and not np.all(np.diagonal(covs[j - 1], axis1=1, axis2=2) > 0):
+            raise EvaluationError(f"the covariance fitted at t = {j} is singular (variance collapse underflowed)")
+        mean = mean + np.einsum("rij,rj->ri", chol, rng.standard_normal((replicates, d))) / np.sqrt(spec.n)
+        chol = wishart_root(spec.n - 1, chol, rng)
+        chol *= shrink
+        means[j] = mean
+        np.matmul(chol, np.swapaxes(chol, 1, 2), out=covs[j])
+    return means, covs
 
 
 @dataclass(frozen=True, eq=False)
@@ -437,7 +511,8 @@ def gaussian_training_sets(
     Yields
     ------
     TrainingSet
-        One per fit t = 1..fits. (For ``accumulate`` the set grows to t·n points.)
+        One per fit t = 1..fits. (For ``accumulate`` the set grows to t·n points; for
+        ``accumulate_subsample`` it is the subsample of n points.)
     """
     spec = _validate(
         regime, "sample", estimator, n=n, fits=fits, replicates=replicates, lam=lam, w=w, k=k, d=d, sigma=sigma
@@ -466,12 +541,13 @@ def simulate_gaussian(
     d: int = 1,
     sigma: float = 1.0,
 ) -> GaussianPath:
-    r"""Simulate a Gaussian self-consuming loop (docs/theory.md §5.1–§5.4).
+    r"""Simulate a Gaussian self-consuming loop (docs/theory.md §5.1–§5.4, §5.9).
 
     Parameters
     ----------
     regime
-        ``replace``, ``fresh``, ``reused``, ``accumulate`` or ``weighted`` (module docstring).
+        ``replace``, ``fresh``, ``reused``, ``accumulate``, ``accumulate_subsample`` or ``weighted``
+        (module docstring).
     n
         Points per fit (fresh real points per round for ``weighted``); ≥ d + 1.
     fits
@@ -511,9 +587,15 @@ def simulate_gaussian(
     spec = _validate(
         regime, engine, estimator, n=n, fits=fits, replicates=replicates, lam=lam, w=w, k=k, d=d, sigma=sigma
     )
-    backend = _ExactEngine(rng) if engine == "exact" else _SampleEngine(rng)
-    means, covs = zip(*((mean, cov) for _, mean, cov in _fits(spec, backend)), strict=True)
-    mean, cov = _squeeze(spec, np.stack(means, axis=1), np.stack(covs, axis=1))
+    # fit-major buffers, filled in place one contiguous block per fit, returned as (replicates, fits, ...) views
+    if engine == "exact" and spec.regime == "replace":
+        means, covs = _replace_exact(spec, rng)
+    else:
+        means = np.empty((spec.fits, spec.replicates, spec.d))
+        covs = np.empty((spec.fits, spec.replicates, spec.d, spec.d))
+        for j, (_, fitted_mean, fitted_cov) in enumerate(_fits(spec, _backend(spec, str(engine), rng))):
+            means[j], covs[j] = fitted_mean, fitted_cov
+    mean, cov = _squeeze(spec, np.moveaxis(means, 0, 1), np.moveaxis(covs, 0, 1))
     return GaussianPath(
         regime=spec.regime,
         engine=str(engine),

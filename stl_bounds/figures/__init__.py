@@ -27,6 +27,8 @@ MODULES = {
     "phase_diagram": "stl_bounds.figures.phase_diagram",
     "gaussian_loops": "stl_bounds.figures.gaussian_loops",
     "regression_loops": "stl_bounds.figures.regression_loops",
+    "categorical_loops": "stl_bounds.figures.categorical_loops",
+    "kde_loops": "stl_bounds.figures.kde_loops",
     "recursive_stability": "stl_bounds.figures.recursive_stability",
     "rate_validity": "stl_bounds.figures.rate_validity",
     "optimal_synthetic_size": "stl_bounds.figures.optimal_synthetic_size",

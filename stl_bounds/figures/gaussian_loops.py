@@ -1,4 +1,4 @@
-r"""Figure ``gaussian_loops``: Monte Carlo Gaussian loops against their closed forms (docs/theory.md §5.1–5.3, §6.2).
+r"""Figure ``gaussian_loops``: Monte Carlo Gaussian loops against closed forms (docs/theory.md §5.1–5.3, §5.9, §6.2).
 
 From the ``closed_forms`` campaign record (1-D, σ = 1, n = 20, fits t = 1..10,
 t = i + 1), for every Gaussian loop with a registered closed form:
@@ -14,7 +14,8 @@ t = i + 1), for every Gaussian loop with a registered closed form:
 Loops: ``replace`` with the unbiased and the MLE fit (§5.1: the unbiased mean
 error grows like t/n, the MLE variance decays like :math:`(1-1/n)^t`),
 ``fresh(λ)`` and ``reused(λ)`` for λ ∈ {0.25, 0.5} (§5.2: both converge;
-``reused`` has the floor σ²/(λn)), ``accumulate`` (§5.3: bounded).  The
+``reused`` has the floor σ²/(λn)), ``accumulate`` (§5.3: bounded), ``accumulate_subsample``
+(§5.9: bounded, below ``accumulate``).  The
 estimator of each Monte Carlo point is the record's (mean of the replicates,
 or the median of chunk means for the heavy-tailed ``replace`` mean error).
 
@@ -48,12 +49,14 @@ SERIES = (
     ("mean_sq_err", "fresh", "unbiased", "gauss.fresh.mean_sq_err"),
     ("mean_sq_err", "reused", "unbiased", "gauss.reused.mean_sq_err"),
     ("mean_sq_err", "accumulate", "mle", "gauss.accumulate.mle.mean_sq_err"),
+    ("mean_sq_err", "accumulate_subsample", "mle", "gauss.accumulate_subsample.mle.mean_sq_err"),
     ("var", "replace", "unbiased", "gauss.replace.unbiased.var"),
     ("var", "replace", "mle", "gauss.replace.mle.var"),
     ("var", "fresh", "unbiased", "gauss.fresh.var"),
     ("var", "reused", "unbiased", "gauss.reused.var"),
     ("var", "accumulate", "mle", "gauss.accumulate.mle.var"),
     ("var", "accumulate", "unbiased", "gauss.accumulate.unbiased.var"),
+    ("var", "accumulate_subsample", "mle", "gauss.accumulate_subsample.mle.var"),
 )
 #: Colour per loop (Okabe & Ito), marker/line style per variant (estimator or λ).
 COLORS = {
@@ -61,6 +64,7 @@ COLORS = {
     "fresh": "#D55E00",
     "reused": "#009E73",
     "accumulate": "#CC79A7",
+    "accumulate_subsample": "#56B4E9",
     "two_size": "#E69F00",
     "mixed": "#009E73",
 }
@@ -261,11 +265,11 @@ FIGURE = FigureSpec(
     name="gaussian_loops",
     caption=(
         "Monte Carlo Gaussian self-consuming loops (markers, ±1.96·SE) against the exact closed forms of "
-        "docs/theory.md §5.1–5.3 (lines): the mean error grows linearly under replace with the unbiased fit and levels "
-        "off for fresh, reused and accumulate; the MLE variance of replace decays geometrically. Bottom: relative "
+        "docs/theory.md §5.1–5.3 and §5.9 (lines): the mean error grows linearly under replace with the unbiased fit "
+        "and levels off for fresh, reused, accumulate and accumulate_subsample; the MLE variance of replace decays geometrically. Bottom: relative "
         "deviations."
     ),
-    theory="docs/theory.md §5.1–5.3, §6.2",
+    theory="docs/theory.md §5.1–5.3, §5.9, §6.2",
     bound_ids=tuple(dict.fromkeys(s[3] for s in SERIES)),
     campaigns=(CAMPAIGN,),
     data=data,

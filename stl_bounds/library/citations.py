@@ -21,3 +21,13 @@ def theory(location: str, theory_section: str) -> Citation:
     return Citation(
         paper="stl-bounds docs/theory.md (standard total-variation facts)", location=location, theory=theory_section
     )
+
+
+#: Kimura & Ohta 1969 (docs/theory.md §5.7): mean time to absorption of Wright-Fisher drift, diffusion approximation.
+KIMURA_OHTA1969 = Citation(
+    paper="Kimura & Ohta, The average number of generations until fixation of a mutant gene in a finite population, "
+    "Genetics 61(3):763-771, 1969",
+    location="mean number of generations until absorption, diffusion approximation, -4N[p ln p + (1 - p) ln(1 - p)] "
+    "for two alleles; with K alleles and n = 2N genes, the time until one is left, -2n sum_k (1 - p_k) ln(1 - p_k)",
+    theory="docs/theory.md §5.7",
+)

@@ -1,4 +1,4 @@
-r"""Exact results for Gaussian self-consuming loops (docs/theory.md §5.1-§5.4).
+r"""Exact results for Gaussian self-consuming loops (docs/theory.md §5.1-§5.4, §5.9).
 
 Every fit is the sample mean and the sample variance (``unbiased``: ddof = 1; ``mle``:
 ddof = 0) of the current training set, and the next generation samples from
@@ -15,6 +15,9 @@ N(μ̂_t, σ̂_t²); t counts fits, t = 1 being the fit on real data (t = i + 1)
 * §5.3 ``accumulate``: products ∏(1 − 1/(k²n)) and ∏(1 − 1/(k(kn − 1))), written with
   :class:`~stl_bounds.special.LogGammaRatio` in log space.
 * §5.4 ``weighted`` (He, Xu, Cheng 2025): the stationary error and its optimal weight.
+* §5.9 ``accumulate_subsample`` (regime of Kazdan et al. 2024): the expected pool variance obeys
+  E V_{t+1} = c_t E V_t (finite-population corrections of the subsample), and the second moment
+  E μ̂_t² + E σ̂_t² = σ² is conserved; the product ∏ c_k is written with LogGammaRatio.
 
 The closed forms are *derived* by the lazy ``derivation`` callables (``sympy.integrate`` of
 the χ² density, ``rsolve``, ``product``, Gosper summation, ``Matrix`` eigenvalues,
@@ -714,6 +717,175 @@ ACCUMULATE_UNBIASED_VAR = _accumulate(
     constraints=(_N_AT_LEAST_2,),
     monotone=(_SIGMA_UP, Monotonicity("t", "nonincreasing"), Monotonicity("n", "nondecreasing")),
     notes=("decreases to a positive limit σ² Γ(2 − 1/n)/(Γ(2 − r₁)Γ(2 − r₂)), r₁,₂ = (1 ± √(1 + 4n))/(2n).",),
+)
+
+
+# --- docs/theory.md §5.9: accumulate_subsample (Kazdan et al. 2024) ------------------------------------------
+
+KAZDAN2024 = Citation(
+    paper="Kazdan, Schaeffer, Dey, Gerstgrasser, Rafailov, Donoho, Koyejo, Collapse or Thrive? Perils and Promises "
+    "of Synthetic Data in a Self-Generating World, 2024 (the regime); the moments are derived in "
+    "stl-bounds docs/theory.md §5.9",
+    location="accumulate-subsample training workflow (multivariate Gaussian estimation)",
+    theory="docs/theory.md §5.9",
+    arxiv="arXiv:2410.16713",
+)
+#: Roots ρ of n²x² − nx − (3n − 1) = 0: n²(x+1)² − n(x+1) − 3n + 1 = n²(x + 1 − ρ₁)(x + 1 − ρ₂), ρ₁ + ρ₂ = 1/n.
+_S1 = (1 + sp.sqrt(12 * n - 3)) / (2 * n)
+_S2 = (1 - sp.sqrt(12 * n - 3)) / (2 * n)
+
+
+def _log_subsample_factor(x: sp.Expr) -> sp.Expr:
+    """log Γ(x − 1)Γ(x − ρ₁)Γ(x − ρ₂)/(Γ(x)²Γ(x − 1 − 1/n)) as LogGammaRatio (the a log x terms cancel).
+
+    log Γ(x − 1)/Γ(x − 1 − 1/n) − log x/n is written LogGammaRatio(y, 1/n) + log(y/x)/n with y = x − 1 − 1/n:
+    both O(1/n), so the factor keeps its relative accuracy for large n (the product is 1 − O(1/n))."""
+    y = x - 1 - 1 / n
+    return LogGammaRatio(y, 1 / n) + sp.log(y / x) / n + LogGammaRatio(x, -_S1) + LogGammaRatio(x, -_S2)
+
+
+#: log ∏_{k=1}^{t−1} c_k, c_k = 1 − (2kn − n − k)/(n(k + 1)²(kn − 1)), the pool-variance factor of §5.9.
+LOG_SUBSAMPLE_PRODUCT = _log_subsample_factor(t + 1) - _log_subsample_factor(2)
+#: E σ̂_t² = σ²·(n − 1)N_t/(n(N_t − 1))·(1 − 1/n)·∏ c_k with N_t = tn; this is its rational prefactor over σ².
+_SUBSAMPLE_PREFACTOR = t * (n - 1) ** 2 / (n * (t * n - 1))
+
+
+@dataclass(frozen=True)
+class SubsampleSolution:
+    """The accumulate_subsample loop of docs/theory.md §5.9, derived by sympy.
+
+    Attributes
+    ----------
+    subsample_moments
+        (Var(μ̂ | pool), E[σ̂² | pool]) for a uniform subsample of n of the N pool points without
+        replacement, from the inclusion probabilities n/N and n(n − 1)/(N(N − 1)) (pool mean m, pool
+        variance V with divisor N): V(N − n)/(n(N − 1)) and V·N(n − 1)/(n(N − 1)).
+    pool_factor
+        c_t with E V_{t+1} = c_t E V_t: the pool of N = tn points gains n points from N(μ̂_t, σ̂_t²)
+        (N'V' = NV + nV_new + (Nn/N')(m − x̄_new)², expectation given the pool).
+    second_moment_step
+        q_{t+1} in terms of q_t = E(pool mean of x²): it equals q_t, so E μ̂_t² + E σ̂_t² = σ² for all t.
+    product
+        ∏_{k=1}^{t−1} c_k by ``sympy.product`` (rising factorials).
+    var, mean_sq_err
+        E σ̂_t² and E(μ̂_t − μ)² = σ² − E σ̂_t².
+    var_limit
+        lim_{t→∞} E σ̂_t² = σ²(1 − 1/n)² Γ(1 − 1/n)/(Γ(2 − ρ₁)Γ(2 − ρ₂)).
+    """
+
+    subsample_moments: tuple[sp.Expr, sp.Expr]
+    pool_factor: sp.Expr
+    second_moment_step: sp.Expr
+    product: sp.Expr
+    var: sp.Expr
+    mean_sq_err: sp.Expr
+    var_limit: sp.Expr
+
+
+@cache
+def accumulate_subsample_solution() -> SubsampleSolution:
+    """Derive docs/theory.md §5.9 with sympy (lazy)."""
+    big_n, pool_var, pool_mean = sp.symbols("N V m", positive=True)
+    # Var(Σ_S x | pool) from inclusion probabilities π_i = n/N, π_ij = n(n − 1)/(N(N − 1)), with
+    # Σ x_i = N m and Σ x_i² = N(V + m²): Σ π_i(1 − π_i)x_i² + (π_ij − π_i π_j)[(Σ x_i)² − Σ x_i²]
+    pi_1, pi_2 = n / big_n, n * (n - 1) / (big_n * (big_n - 1))
+    sum_sq, total = big_n * (pool_var + pool_mean**2), big_n * pool_mean
+    var_mean = sp.factor(sp.simplify((pi_1 * (1 - pi_1) * sum_sq + (pi_2 - pi_1**2) * (total**2 - sum_sq)) / n**2))
+    # E[σ̂² | pool] = E[(1/n) Σ_S x²] − E[μ̂²] = (V + m²) − (m² + Var(μ̂ | pool))
+    fitted_var = sp.factor(pool_var - var_mean)
+    # pool update with N = tn, N' = N + n; E[V_new] = (1 − 1/n) σ̂², E(m − x̄_new)² = Var(μ̂ | pool) + σ̂²/n
+    at = {big_n: t * n}
+    new_n = (t + 1) * n
+    gained = t * n * pool_var + (n - 1) * fitted_var + t * n * n / new_n * (var_mean + fitted_var / n)
+    step = gained.xreplace(at) / new_n
+    pool_factor = sp.factor(sp.simplify(step / pool_var))
+    q = sp.Symbol("q", positive=True)
+    second_moment = sp.simplify((t * n * q + n * q) / new_n)  # E[(1/n) Σ_S x²] = q; E[x_new²] = μ̂² + σ̂²
+    kk = sp.Symbol("k", integer=True, positive=True)
+    product = sp.product(pool_factor.subs(t, kk), (kk, 1, t - 1))
+    var = sp.factor(fitted_var.xreplace(at) / pool_var) * sigma**2 * (1 - 1 / n) * product
+    limit = sigma**2 * (1 - 1 / n) ** 2 * sp.gamma(1 - 1 / n) / (sp.gamma(2 - _S1) * sp.gamma(2 - _S2))
+    return SubsampleSolution(
+        subsample_moments=(var_mean, fitted_var),
+        pool_factor=pool_factor,
+        second_moment_step=second_moment,
+        product=product,
+        var=var,
+        mean_sq_err=sigma**2 - var,
+        var_limit=limit,
+    )
+
+
+def _subsample_derivation(bound_id: str, key: str, registered: sp.Expr) -> Derivation:
+    sol = accumulate_subsample_solution()
+    steps = (
+        Step(
+            "uniform subsample of n of the N pool points (pool mean m, variance V): Var(mu_t | pool), "
+            "E[sigma_t^2 | pool] from the inclusion probabilities",
+            sp.Tuple(*sol.subsample_moments),
+        ),
+        Step(
+            "pool of N = tn points + n points from N(mu_t, sigma_t^2): E V_(t+1) = c_t E V_t,"
+            " E V_1 = (1 - 1/n) sigma^2",
+            sp.Eq(sp.Function("c")(t), sol.pool_factor),
+        ),
+        Step(
+            "second moment q_(t+1) of the pool in terms of q_t: constant, so E mu_t^2 + E sigma_t^2 = sigma^2",
+            sol.second_moment_step,
+        ),
+        Step("prod_(k=1)^(t-1) c_k (sympy.product)", sol.product),
+        Step("E sigma_t^2 = (n - 1) t / (tn - 1) * E V_t", sol.var),
+        Step("registered form (log space, LogGammaRatio; mean error without cancellation)", registered),
+        Step("limit t -> oo of E sigma_t^2 (every LogGammaRatio(t + 1, .) -> 0)", sol.var_limit),
+    )
+    return Derivation(bound_id, steps, sol.var if key == "var" else sol.mean_sq_err)
+
+
+def _subsample(key: str, title: str, term: sp.Expr, limit: sp.Expr, **kwargs: Any) -> Bound:
+    bound_id = f"gauss.accumulate_subsample.mle.{key}"
+    return register(
+        Bound(
+            id=bound_id,
+            title=title,
+            citation=KAZDAN2024,
+            fidelity="exact",
+            assumptions=(
+                "accumulate_subsample: the pool holds the n real points, then n more points from each fit; "
+                "fit t uses a uniform subsample of n of the pool's tn points, without replacement",
+                "MLE fits: sample mean and variance (ddof = 0) of the subsample",
+                "real data N(μ, σ²), 1-D",
+            ),
+            parameters=_PARAMS,
+            terms=((key, term),),
+            generation="t",
+            kind="identity",
+            constraints=(_N_AT_LEAST_2,),
+            derivation=lambda: _subsample_derivation(bound_id, key, term),
+            limit=lambda: limit,
+            **kwargs,
+        )
+    )
+
+
+_SUBSAMPLE_VAR_LIMIT = sigma**2 * (1 - 1 / n) ** 2 * sp.exp(-_log_subsample_factor(2))
+ACCUMULATE_SUBSAMPLE_MLE_VAR = _subsample(
+    "var",
+    "E σ̂_t² of the accumulate_subsample loop (MLE fits on n of the tn pooled points)",
+    sigma**2 * _SUBSAMPLE_PREFACTOR * sp.exp(LOG_SUBSAMPLE_PRODUCT),
+    _SUBSAMPLE_VAR_LIMIT,
+    monotone=(_SIGMA_UP, Monotonicity("t", "nonincreasing", source="0 < c_k ≤ 1 and t/(tn − 1) decreases")),
+    notes=(
+        "σ²·(n − 1)t/(tn − 1)·(1 − 1/n)·∏_{k<t} c_k, c_k = 1 − (2kn − n − k)/(n(k + 1)²(kn − 1)); "
+        "decreases to a positive limit (no collapse), below gauss.accumulate.mle.var.",
+    ),
+)
+ACCUMULATE_SUBSAMPLE_MLE_MEAN_SQ_ERR = _subsample(
+    "mean_sq_err",
+    "E(μ̂_t − μ)² = σ² − E σ̂_t² of the accumulate_subsample loop (MLE fits)",
+    sigma**2 * ((2 * t * n - n - t) / (n * (t * n - 1)) - _SUBSAMPLE_PREFACTOR * expm1(LOG_SUBSAMPLE_PRODUCT)),
+    sigma**2 - _SUBSAMPLE_VAR_LIMIT,
+    monotone=(_SIGMA_UP, Monotonicity("t", "nondecreasing", source="σ² − E σ̂_t², E σ̂_t² nonincreasing")),
+    notes=("σ²(1 − r_t) − σ² r_t·expm1(log ∏ c_k), r_t = (n − 1)²t/(n(tn − 1)): two non-negative terms.",),
 )
 
 

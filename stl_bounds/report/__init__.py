@@ -10,8 +10,8 @@
 4. every figure (:mod:`stl_bounds.figures`) from those records;
 
 and writes ``README.md`` (figures inline, pass/fail tables), ``results.json``,
-``verification.md`` and ``figures/`` into the output folder.  The report is
-assembled in a temporary folder beside the output and moved into place only
+``verification.md``, ``figures/`` and ``explorer.html`` (:mod:`stl_bounds.explorer`) into the output
+folder.  The report is assembled in a temporary folder beside the output and moved into place only
 when complete, so an interrupted or failed run never leaves a half-written
 report under the final name.  The campaigns' chunk files live in a work folder
 beside the output (``.NAME-work-MODE-seedS``) until the report is complete: an
@@ -36,6 +36,8 @@ README_FILE = "README.md"
 RESULTS_FILE = "results.json"
 VERIFICATION_FILE = "verification.md"
 FIGURES_DIR = "figures"
+#: The interactive page of every registered bound (stl_bounds.explorer).
+EXPLORER_FILE = "explorer.html"
 #: The ``tool`` field of a report's ``results.json`` (how an existing report folder is recognised).
 TOOL = "stl-bounds report"
 #: Layout version of the report's ``results.json``.
@@ -131,10 +133,12 @@ def make_report(
         A bad mode or seed, or an output folder that cannot be used (nothing is computed).
     """
     from stl_bounds.claims import check_all
+    from stl_bounds.explorer.page import write_explorer
     from stl_bounds.figures import names as figure_names
     from stl_bounds.figures.cli import check_writable
     from stl_bounds.figures.records import check_document
     from stl_bounds.figures.render import render_all
+    from stl_bounds.registry import all_bounds
     from stl_bounds.report.headline import headline
     from stl_bounds.report.markdown import render_markdown
     from verification import run
@@ -167,6 +171,8 @@ def make_report(
             progress=lambda name: say(f"      drawing {name}"),
         )
         figures = _figure_entries(drawn)
+        say(f"      {EXPLORER_FILE}: every registered bound, interactive")
+        write_explorer(staging / EXPLORER_FILE, all_bounds())
         document = {
             "schema": SCHEMA,
             "tool": TOOL,

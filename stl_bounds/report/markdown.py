@@ -150,7 +150,7 @@ def render_markdown(doc: Mapping[str, Any]) -> str:
         "Theory: Fu, Wang, Chen, Tian, Tao, *A Theoretical Perspective: How to Prevent Model Collapse in "
         "Self-consuming Training Loops* (ICLR 2025), as written in docs/theory.md of the stl-bounds repository. "
         "Machine-readable: "
-        "[`results.json`](results.json).",
+        "[`results.json`](results.json). Interactive, offline: [`explorer.html`](explorer.html) (every bound).",
         "",
         *_summary(doc),
         *_headline(doc),

@@ -22,6 +22,8 @@ MODULES = {
     "recursive_stability": "verification.campaigns.recursive_stability",
     "amplified_threshold": "verification.campaigns.amplified_threshold",
     "claims": "verification.campaigns.loop_claims",
+    "categorical_loops": "verification.campaigns.categorical_loops",
+    "kde_loops": "verification.campaigns.kde_loops",
     # the transformer path (torch; recorded as skipped, with the install command, without it)
     "icl_anchor": "verification.campaigns.icl_anchor",
     "icl_loop": "verification.campaigns.icl_loop",

@@ -64,7 +64,8 @@ def _gauss(regime: str, estimator: str, targets: list[dict[str, str]], **sim: An
 
 
 def tasks(mode: str) -> list[dict[str, Any]]:
-    """Loops and quantities checked (docs/theory.md §5.1–5.5); the same in both modes (``full``: more replicates)."""
+    """Loops and quantities checked (docs/theory.md §5.1–5.5, §5.9); the same in both modes (``full``: more
+    replicates)."""
     heavy = {"mean_sq_err", "w2_sq"}  # μ̂² under the random scale σ̂ of the replace loop (docs/theory.md §6.2)
     replace_unbiased = [_target(q, f"gauss.replace.unbiased.{q}", "batch" if q in heavy else "mean") for q in _GAUSS]
     w_opt = float(stl_bounds.get("gauss.weighted.w_opt").evaluate(k=1.0).value)
@@ -92,6 +93,16 @@ def tasks(mode: str) -> list[dict[str, Any]]:
             fits=10,
         ),
         _gauss("accumulate", "unbiased", [_target("var", "gauss.accumulate.unbiased.var")], n=20, fits=10),
+        _gauss(
+            "accumulate_subsample",
+            "mle",
+            [
+                _target("var", "gauss.accumulate_subsample.mle.var"),
+                _target("mean_sq_err", "gauss.accumulate_subsample.mle.mean_sq_err"),
+            ],
+            n=20,
+            fits=10,
+        ),
     ]
     out += [
         {
@@ -270,7 +281,7 @@ def _w_opt_check(rows: list[tuple], z_crit: ZThreshold) -> Check:
 CAMPAIGN = Campaign(
     name="closed_forms",
     title="simulators vs the exact results of docs/theory.md §5 (z-scores, Bonferroni)",
-    theory="docs/theory.md §6.2 (results of §5.1–5.5)",
+    theory="docs/theory.md §6.2 (results of §5.1–5.5 and §5.9)",
     version=1,
     chunk_size=1000,
     replicates={"quick": 20000, "full": 200000},
