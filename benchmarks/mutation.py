@@ -71,7 +71,7 @@ def pytest_runtest_setup(item):
     sympy.core.cache.clear_cache()
 '''
 PYTEST_ARGS = ["-p", "no:cacheprovider", "-p", PLUGIN]
-TIMEOUT_MULTIPLIER = 5.0  # a mutant's tests get 2 × 5 × (their CPU time + 1 s); mutmut's default 15 wastes hours
+TIMEOUT_MULTIPLIER = 5.0  # tests get 2 × 5 × (their CPU time + timeout_constant) s; mutmut's default 15 wastes hours
 BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")  # one core's worth of work
 NEW_TESTS = ("tests/test_mutation_kills.py",)
 
@@ -88,11 +88,17 @@ class Group:
         Globs of the test files to run (``-m "not slow"``); files that do not exist are skipped.
     functions
         ``fnmatch`` patterns on the (method) name of the mutated functions; ``*`` keeps all.
+    timeout_constant
+        Seconds added to mutmut's estimate of a mutant's test time before the timeout multiplier (mutmut's
+        ``timeout_constant``).  The estimate counts only the tests' call phase: a group whose tests spend their time
+        in module-scoped fixtures (claim checks computed once per module) needs the fixtures' time here, or every
+        mutant times out and counts as killed.
     """
 
     files: tuple[str, ...]
     tests: tuple[str, ...]
     functions: tuple[str, ...] = ("*",)
+    timeout_constant: float = 1.0
 
 
 JUDGE_FUNCTIONS = (
@@ -109,6 +115,25 @@ JUDGE_FUNCTIONS = (
     "_pool",
     "_kappas",
     "_n_tests",
+)
+#: The judge side of the campaigns categorical_loops and kde_loops: judges, their references and helpers (not the
+#: simulators' ``simulate``, ``validate``, ``tasks``, ``_late_slope``, ``_sim_args``).
+LOOP_JUDGE_FUNCTIONS = (
+    "judge",
+    "classify",
+    "_pool",
+    "_count",
+    "_label",
+    "_diversity",
+    "_diversity_id",
+    "_fixation",
+    "_shift",
+    "_stability",
+    "_grid_row",
+    "_registry",
+    "_threshold_check",
+    "kimura_ohta",
+    "spectral_radius",
 )
 
 GROUPS: dict[str, Group] = {
@@ -136,6 +161,28 @@ GROUPS: dict[str, Group] = {
             "tests/test_verify_campaigns.py",
         ),
         JUDGE_FUNCTIONS,
+    ),
+    "c8": Group(
+        ("stl_bounds/claims.py",),
+        (
+            "tests/test_claims.py",
+            "tests/test_claims_negative*.py",
+            "tests/test_categorical_results.py",
+            "tests/test_kde_results.py",
+        ),
+        ("_c8_*", "_t_free"),
+        timeout_constant=30.0,  # C8's tests: ~0.5 s of calls after ~14 s of fixtures (check_all, broken C8 checks)
+    ),
+    "loop_judges": Group(
+        ("verification/campaigns/categorical_loops.py", "verification/campaigns/kde_loops.py"),
+        (
+            "tests/test_judges_negative*.py",
+            "tests/test_sim_categorical.py",
+            "tests/test_sim_kde.py",
+            "tests/test_verify_campaigns.py",
+        ),
+        LOOP_JUDGE_FUNCTIONS,
+        timeout_constant=10.0,  # the simulated tasks of test_judges_negative are module-scoped fixtures
     ),
 }
 
@@ -192,6 +239,7 @@ def snapshot(tree: Path, dest: Path, group: Group) -> list[str]:
         "only_mutate": [str(p.relative_to(dest)) for pat in group.files for p in sorted(dest.glob(pat))],
         "pytest_add_cli_args": PYTEST_ARGS,
         "timeout_multiplier": TIMEOUT_MULTIPLIER,
+        "timeout_constant": group.timeout_constant,
         # fork each mutant from a server that never ran a test: stl_bounds.evaluation keeps a thread pool, and a
         # child forked after the pool's threads started (mutmut's default "fork") waits for them forever
         "process_isolation": "forkserver",

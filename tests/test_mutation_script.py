@@ -121,3 +121,24 @@ def test_write_report_keeps_the_hand_kept_text_and_marks_equivalents(
     assert "| equivalent | `f` | `x_f__mutmut_3` |" in text and "| survived | `f` | `x_f__mutmut_4` |" in text
     stored = json.loads((runs / "after-special" / "records.json").read_text(encoding="utf-8"))
     assert stored["records"] == records
+
+
+def test_every_group_names_existing_files_tests_and_functions(mutation: ModuleType) -> None:
+    """A renamed module, test file or function would silently shrink a group: every glob and pattern must match."""
+    import ast
+    import fnmatch
+
+    root = SCRIPT.parents[1]
+    assert {"c8", "loop_judges"} <= set(mutation.GROUPS)
+    for name, group in mutation.GROUPS.items():
+        files = [p for pat in group.files for p in root.glob(pat)]
+        assert files and all(any(root.glob(pat)) for pat in group.files), (name, group.files)
+        assert all(any(root.glob(pat)) for pat in group.tests), (name, group.tests)
+        defined = {
+            node.name
+            for path in files
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.FunctionDef)
+        }
+        missing = [pat for pat in group.functions if not fnmatch.filter(defined, pat)]
+        assert not missing, (name, missing)

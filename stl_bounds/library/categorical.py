@@ -77,6 +77,11 @@ def _exact(location: str) -> Citation:
 
 
 _N_AT_LEAST_2 = Constraint(n >= 2, "n must be >= 2 (a subsample of n = 1 point has no diversity)")
+_FRESH_N_AT_LEAST_2 = Constraint(
+    n >= 2,
+    "n must be >= 2 (with one point per fit every fit has diversity 0; n = 1 is also where H₀(c + r^t)/(c + 1) "
+    "loses its digits to cancellation)",
+)
 _LAM_N_INTEGER = Constraint(
     sp.Abs(lam * n - sp.floor(lam * n + sp.S.Half, evaluate=False), evaluate=False) <= 1e-9 * n,
     "lam*n must be an integer (the number of real points per fit, docs/theory.md §5.7)",
@@ -236,7 +241,7 @@ FRESH = _diversity(
         "fresh(λ): λn new real points (λn an integer) and (1 − λ)n points from the previous fit per fit",
     ),
     limit=lambda: H0 * FRESH_C / (FRESH_C + 1),
-    constraints=(_LAM_N_INTEGER,),
+    constraints=(_FRESH_N_AT_LEAST_2, _LAM_N_INTEGER),
     monotone=(_H0_UP, _T_DOWN),
     m_alias=False,  # n counts every point of a fit here (docs/theory.md §5.7)
     notes=(
