@@ -59,6 +59,21 @@ def test_details_name_what_was_established(checks: list[ClaimCheck]) -> None:
     assert all(f"; {b}: regime reported by the registry" in c4.numeric_detail for b in c4.bound_ids)
 
 
+def test_c8_details_account_for_every_loop_and_name_the_campaigns() -> None:
+    c8 = check_claim("C8")  # not the module's `checks`: run here, so that mutation testing selects this test
+    draws = re.search(r"cat\.replace\.diversity non-increasing and → 0 on (\d+)/(\d+)", c8.numeric_detail)
+    assert draws is not None and draws[1] == draws[2]
+    for bound_id in ("cat.accumulate.diversity", "cat.accumulate_subsample.diversity"):  # one account each, "; "-led
+        assert f"; {bound_id} non-increasing, bounded below by H0(1 − 1/n)²/2 on {draws[2]}/{draws[2]}" in (
+            c8.numeric_detail
+        )
+    campaigns = (
+        "Monte Carlo side: the campaigns categorical_loops and kde_loops "
+        "(`stl-bounds verify categorical_loops kde_loops`)"
+    )
+    assert c8.numeric_detail.endswith(campaigns) and c8.symbolic_detail.endswith(campaigns)
+
+
 def test_seed_and_draws_are_used() -> None:
     a, b, c = (
         check_claim("C4", seed=3, draws=50),

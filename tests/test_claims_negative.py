@@ -433,3 +433,82 @@ def test_c8_fails_on_a_kde_replace_loop_that_does_not_diverge(c8_kde_collapses: 
     assert "kde.replace.var: E_(t+1)/E_t = ρ = 1 − 1/n + n^(−2/5) (got (n - 1)/n)" in symbolic
     assert "kde.replace.var: ρ > 1 for every n > 1 (diverges geometrically)" in symbolic
     assert "kde.replace.var: E_(t+1)/E_t = ρ > 1 (0/60 points)" in failures(c8_kde_collapses.numeric_detail)
+
+
+# Each numeric part of C8 on its own: the counts of the failing parts are read from the detail, so a check that
+# stops counting point by point (or looks at the wrong λ or t) shows.
+H0, t_ = symbol("H0"), symbol("t")
+C8_POINTS = re.compile(rf"\((\d+)/{DRAWS} points\)")
+
+
+def c8_points(detail: str, bound_id: str) -> int:
+    """The number of points at which C8's numeric part for ``bound_id`` held."""
+    part = next(p for p in failures(detail).removeprefix("FAILED: ").split("; ") if p.startswith(bound_id + ":"))
+    return int(C8_POINTS.search(part)[1])
+
+
+def c8_fresh(transient: Callable[[sp.Expr], sp.Expr], keep_limit: bool = True) -> Bound:
+    """``cat.fresh.diversity`` as H₀(c·[keep_limit] + transient(r))/(c + 1), c = λ(n(2 − λ) − 1), r as registered."""
+    c = lam * (n * (2 - lam) - 1)
+    r = (1 - lam) * (1 - lam - 1 / n)
+    limit = {} if keep_limit else {"limit": lambda: sp.Integer(0)}  # the registered `limit` hook would stay
+    return with_term(
+        "cat.fresh.diversity", "diversity", lambda e: H0 * (c * int(keep_limit) + transient(r)) / (c + 1), **limit
+    )
+
+
+@pytest.fixture(scope="module")
+def c8_parts_broken() -> ClaimCheck:
+    """Three bounded loops that are not: fresh(λ) without the fresh data's share (limit 0), accumulate rising in t
+    for n < 20, accumulate_subsample falling to 0.45·H₀(1 − 1/n)² (below the floor H₀(1 − 1/n)²/2) at t = 10⁹;
+    and a KDE replace variance growing at ρ(1 + n⁻³) instead of ρ (off by more than 1e-12 for n < 10⁴ only)."""
+    fresh = c8_fresh(lambda r: r**t_, keep_limit=False)
+    rises = with_term(
+        "cat.accumulate.diversity", "diversity", lambda e: H0 * (1 - 1 / n) * (1 + (1 - 20 / n) / (10 * (t_ + 1)))
+    )
+    late = (t_ / 10**9) ** 20
+    drops = with_term(
+        "cat.accumulate_subsample.diversity",
+        "diversity",
+        lambda e: H0 * (1 - 1 / n) * (1 - (1 - sp.Rational(45, 100) * (1 - 1 / n)) * late),
+    )
+    slips = with_term("kde.replace.var", "var", lambda e: e * (1 + n**-3) ** (t_ - 1))
+    result = check_claim("C8", draws=DRAWS, bounds={b.id: b for b in (fresh, rises, drops, slips)})
+    assert not result.passed
+    return result
+
+
+def test_c8_fails_on_loops_that_are_not_bounded_below(c8_parts_broken: ClaimCheck) -> None:
+    numeric = c8_parts_broken.numeric_detail
+    assert c8_points(numeric, "cat.fresh.diversity") == 0  # a zero limit is not a positive one
+    assert 0 < c8_points(numeric, "cat.accumulate.diversity") < DRAWS  # point by point: only n < 20 rises
+    assert c8_points(numeric, "cat.accumulate_subsample.diversity") == 0  # the floor is read at t = 10⁹
+    assert 0 < c8_points(numeric, "kde.replace.var") < DRAWS  # the growth factor is compared point by point
+    assert "kde.fresh" not in failures(numeric) and "cat.replace" not in failures(numeric)
+    symbolic = failures(c8_parts_broken.symbolic_detail)
+    assert "cat.accumulate.diversity → H0·sin(π/√n)/(π/√n)" in symbolic and "cat.fresh.diversity: " in symbolic
+    assert "cat.accumulate_subsample.diversity → a positive limit" in symbolic and "kde.fresh" not in symbolic
+    assert "kde.replace.var: E_(t+1)/E_t = ρ = 1 − 1/n + n^(−2/5)" in symbolic
+
+
+@pytest.fixture(scope="module")
+def c8_fresh_transient_broken() -> tuple[ClaimCheck, ClaimCheck]:
+    """fresh(λ) with the transient t·rᵗ (a double root: rises before it decays where r > 1/2), and with the
+    ratio (1 − 2λ)(1 − λ − 1/n) (negative for 1/2 < λ < 1 − 1/n: oscillates around its limit)."""
+    return check("C8", c8_fresh(lambda r: t_ * r**t_)), check(
+        "C8", c8_fresh(lambda r: ((1 - 2 * lam) * (1 - lam - 1 / n)) ** t_)
+    )
+
+
+def test_c8_fails_on_a_fresh_loop_that_rises_or_oscillates(
+    c8_fresh_transient_broken: tuple[ClaimCheck, ClaimCheck],
+) -> None:
+    double_root, oscillates = c8_fresh_transient_broken
+    for result in (double_root, oscillates):
+        # some lattice points λ = j/n fail, others not: the whole lattice 1/n..1 is drawn
+        assert 0 < c8_points(result.numeric_detail, "cat.fresh.diversity") < DRAWS
+        assert "kde." not in failures(result.numeric_detail)
+    assert "cat.fresh.diversity: E_t − limit is geometric in t" in failures(double_root.symbolic_detail)
+    # a negative ratio passes the symbolic part (r < 1 holds; r < 0 for λ > 1 − 1/n is the registered form's too):
+    # only the lattice check of the numeric part sees the oscillation
+    assert oscillates.symbolic_ok and not oscillates.numeric_ok

@@ -1322,3 +1322,207 @@ def test_icl_stability_figures_and_statements() -> None:
         edit(stability_icl_tasks(power_law(-1.0)), 5, lambda c: c.update(diverged=2))
     )
     assert by_name(diverged)["no_diverged_runs"].figures == {"diverged": 2}
+
+
+# --- what the categorical and KDE judges report (records, figures, statements) -----------------------------
+# Each figure and record is recomputed here from the judge's input (pooled chunk moments, the registry at the
+# task's parameters, Kimura–Ohta's formula written out), so a wrong key, index or constant shows.
+
+
+def test_categorical_records_and_figures(categorical_tasks: list[TaskData]) -> None:
+    """Per task kind: the records the figures read and each check's figures, against the pooled chunks."""
+    outcome = get_campaign("categorical_loops").judge(categorical_tasks)
+    checks, z_crit = by_name(outcome), z_two_sided(CAT_K)
+    assert [row["kind"] for row in outcome.data] == [t.params["kind"] for t in categorical_tasks]
+    max_z = 0.0
+    for task, row in zip(categorical_tasks, outcome.data, strict=True):
+        p = task.params
+        p0 = np.asarray(p["p0"], dtype=float)
+        if p["kind"] == "diversity":
+            bound_id = f"cat.{p['regime']}.diversity"
+            h0 = 1 - float(np.sum(p0**2))
+            t = np.arange(1, 11)
+            extra = {"lam": p["lam"]} if p["regime"] == "fresh" else {}
+            exact = np.asarray(stl_bounds.get(bound_id).evaluate(H0=h0, n=20, t=t, **extra).value, dtype=float)
+            mc = pooled(task, "diversity")
+            z = (mc.mean - exact) / mc.se
+            assert row["id"] == bound_id and row["H0"] == pytest.approx(h0, rel=1e-14)
+            np.testing.assert_array_equal(row["t"], t)
+            np.testing.assert_allclose([row["mc_mean"], row["se"], row["exact"]], [mc.mean, mc.se, exact], rtol=1e-12)
+            np.testing.assert_allclose(row["z"], z, rtol=1e-9)
+            check = checks[f"{bound_id}[{p['regime']},lam={p['lam']:g},n=20]"]
+            assert check.figures["max_abs_z"] == pytest.approx(np.max(np.abs(z)), rel=1e-9)
+            assert check.figures["at_t"] == int(np.argmax(np.abs(z))) + 1
+            assert f"(mean of {task.replicates})" in check.statement and f"= {z_crit:.4g} (" in check.statement
+            max_z = max(max_z, float(np.max(np.abs(z))))
+        elif p["kind"] == "fixation":
+            survivors = np.sum([c["survivors"] for c in task.chunks], axis=0)
+            fixed = survivors.sum()
+            time = pooled(task, "time")
+            reference = -2 * p["n"] * float(np.sum((1 - p0) * np.log(1 - p0)))
+            label = "[p0=(" + ",".join(f"{x:g}" for x in p["p0"]) + f"),n={p['n']}]"
+            z = (survivors / fixed - p0) / np.sqrt(p0 * (1 - p0) / fixed)
+            np.testing.assert_allclose(row["p0"], p0)
+            np.testing.assert_allclose(row["survivor_freq"], survivors / fixed, rtol=1e-12)
+            np.testing.assert_allclose(row["survivor_expected"], p0, rtol=1e-12)
+            assert row["n"] == p["n"] and row["kimura_ohta"] == pytest.approx(reference, rel=1e-12)
+            assert (row["mean_fits"], row["se_fits"]) == pytest.approx((float(time.mean), float(time.se)), rel=1e-12)
+            survival, fixation_time = (
+                checks[f"cat.replace.fixation{label}"],
+                checks[f"cat.replace.fixation_time{label}"],
+            )
+            assert survival.figures["max_abs_z"] == pytest.approx(np.max(np.abs(z)), rel=1e-9)
+            assert survival.figures["censored"] == 0 and survival.figures["k"] == CAT_K
+            assert fixation_time.figures == pytest.approx(
+                {
+                    "mean_fits": float(time.mean),
+                    "se": float(time.se),
+                    "kimura_ohta": reference,
+                    "difference": float(time.mean) - reference,
+                    "allowed": z_crit * float(time.se) + 3.0,
+                    "censored": 0,
+                },
+                rel=1e-9,
+            )
+            assert "+ 3 fits" in fixation_time.statement and f"= {z_crit:.4g} (" in fixation_time.statement
+        elif p["kind"] == "shift":
+            label = f"[{p['regime']},lam={p['lam']:g},n={p['n']}]"
+            for name, key in (("recursion", "min_slack"), ("closed_form", "min_closed_form_slack")):
+                slack = np.min([c[key] for c in task.chunks], axis=0)
+                figures = checks[f"L3.{name}{label}"].figures
+                assert figures == {"min_slack": float(slack.min()), "at_generation": int(np.argmin(slack)) + 1}
+                assert "slack ≥ −1e-10" in checks[f"L3.{name}{label}"].statement
+            eps, shift = pooled(task, "eps"), pooled(task, "shift")
+            np.testing.assert_array_equal(row["generation"], np.arange(eps.mean.size))
+            np.testing.assert_allclose([row["eps_mean"], row["shift_mean"]], [eps.mean, shift.mean], rtol=1e-12)
+            np.testing.assert_allclose(row["min_slack"], np.min([c["min_slack"] for c in task.chunks], axis=0))
+        else:
+            tv = pooled(task, "tv")
+            np.testing.assert_array_equal(row["generation"], np.arange(tv.mean.size))
+            np.testing.assert_allclose([row["gamma_mean"], row["gamma_se"]], [tv.mean, tv.se], rtol=1e-12)
+    assert outcome.figures["max_abs_z_diversity"] == pytest.approx(max_z, rel=1e-9)
+
+
+def test_categorical_stability_figures(categorical_tasks: list[TaskData]) -> None:
+    """γ̂ growth ratios, the log-log slope in n (Student-t interval), the late-change bound and the growth z-scores."""
+    outcome = get_campaign("categorical_loops").judge(categorical_tasks)
+    checks, z_crit = by_name(outcome), z_two_sided(CAT_K)
+    stability = {(t.params["lam"], t.params["n"]): t for t in categorical_tasks if t.params["kind"] == "stability"}
+    ns = [20, 40, 80, 160]
+    for lam in (0.0, 0.5):
+        gamma = {n: pooled(stability[lam, n], "tv").mean for n in ns}
+        assert outcome.figures[f"growth_ratio[lam={lam:g}]"] == pytest.approx(
+            {f"n={n}": gamma[n][-1] / gamma[n][0] for n in ns}, rel=1e-12
+        )
+    fit = stats.linregress(np.log(ns), [np.log(pooled(stability[0.5, n], "tv").mean[-1]) for n in ns])
+    half = stats.t.ppf(0.975, len(ns) - 2) * fit.stderr
+    slope = outcome.figures["slope_log_n[lam=0.5]"]
+    expected = {"slope": fit.slope, "stderr": fit.stderr, "ci_low": fit.slope - half, "ci_high": fit.slope + half}
+    assert slope == pytest.approx({**expected, "level": 0.95, "points": 4}, rel=1e-9)
+    assert checks["rate_in_n[lam=0.5]"].figures == slope and "[-1.1, -0.9]" in checks["rate_in_n[lam=0.5]"].statement
+    edges = {}
+    for n in ns:
+        change = pooled(stability[0.5, n], "late_change")
+        level = pooled(stability[0.5, n], "tv").mean[-1]
+        edges[n] = (abs(float(change.mean)) + z_crit * float(change.se)) / level
+    at = max(edges, key=edges.__getitem__)
+    bounded = checks["bounded_in_i[lam=0.5]"]
+    assert bounded.figures == pytest.approx({"largest_relative_change_bound": edges[at], "at_n": at, "tolerance": 0.1})
+    assert "±10%" in bounded.statement and f"= {z_crit:.4g} (" in bounded.statement
+    zs = {}
+    for n in ns:
+        growth = pooled(stability[0.0, n], "growth")
+        zs[f"n={n}"] = float(growth.mean) / float(growth.se)
+    low = min(zs, key=zs.__getitem__)
+    grows = checks["grows_in_i[lam=0]"]
+    assert grows.figures["at"] == low and grows.figures["min_z"] == pytest.approx(zs[low], rel=1e-12)
+    assert grows.figures["z"] == pytest.approx(zs, rel=1e-12)
+    assert f"(z > z_threshold = Φ⁻¹(1 − α/(2k)) = {z_crit:.4g} (" in grows.statement
+
+
+def test_kde_records_and_figures(kde_tasks: list[TaskData]) -> None:
+    """Closed-form records and z figures; per λ the spectral radius (A of docs/theory.md §5.8 written out here),
+    the judged flag, the class and its interval; the bracket around λ*."""
+    outcome = get_campaign("kde_loops").judge(kde_tasks)
+    checks, z_crit = by_name(outcome), z_two_sided(KDE_K)
+    lam_star = float(stl_bounds.get("kde.fresh.threshold").evaluate(n=50).value)
+    assert [row["kind"] for row in outcome.data] == [t.params["kind"] for t in kde_tasks]
+    max_z, judged = 0.0, []
+    for task, row in zip(kde_tasks, outcome.data, strict=True):
+        p = task.params
+        if p["kind"] == "closed":
+            assert row["regime"] == p["regime"] and set(row) == {"kind", "regime", *p["quantities"]}
+            for quantity in p["quantities"]:
+                bound_id = f"kde.{p['regime']}.{quantity}"
+                extra = {k: p[k] for k in ("lam", "h") if k in p}
+                t = np.arange(1, 11)
+                exact = np.asarray(stl_bounds.get(bound_id).evaluate(sigma=1.0, n=50, t=t, **extra).value)
+                mc = pooled(task, quantity)
+                z = (mc.mean - exact) / mc.se
+                record = row[quantity]
+                assert record["id"] == bound_id
+                np.testing.assert_array_equal(record["t"], t)
+                np.testing.assert_allclose(
+                    [record["mc_mean"], record["se"], record["exact"]], [mc.mean, mc.se, exact], rtol=1e-12
+                )
+                label = ",".join(f"{k}={p[k]:g}" for k in ("n", "lam", "h") if k in p)
+                check = checks[f"{bound_id}[{label}]"]
+                assert check.figures["max_abs_z"] == pytest.approx(np.max(np.abs(z)), rel=1e-9)
+                assert check.figures["at_t"] == int(np.argmax(np.abs(z))) + 1
+                assert f"(mean of {task.replicates})" in check.statement
+                max_z = max(max_z, float(np.max(np.abs(z))))
+            continue
+        lam, slope = p["lam"], pooled(task, "slope")
+        mean, se = float(slope.mean), float(slope.se)
+        a = 1 + 50**-0.4 * 50 / 49
+        matrix = [[(1 - lam) ** 2, (1 - lam) * a / 50], [lam * (1 - lam), (1 - 1 / 50) * (1 - lam) * a]]
+        rho = float(max(abs(np.linalg.eigvals(np.array(matrix)))))
+        assert row["rho"] == pytest.approx(rho, rel=1e-12) and row["log_rho"] == pytest.approx(np.log(rho), rel=1e-12)
+        assert row["regime"] == ("converges" if lam > lam_star else "diverges")
+        assert row["judged"] == (abs(np.log(rho)) >= 0.08)
+        assert (row["slope_mean"], row["slope_se"]) == pytest.approx((mean, se), rel=1e-12)
+        assert row["slope_ci"] == pytest.approx([mean - z_crit * se, mean + z_crit * se], rel=1e-9)
+        if row["judged"]:
+            judged.append(row)
+    threshold = checks["threshold[n=50]"]
+    assert threshold.figures["lam_star"] == pytest.approx(lam_star, rel=1e-12)
+    assert threshold.figures["judged_points"] == len(judged) and threshold.figures["disagreements"] == []
+    assert f"λ* = {lam_star:.4g}" in threshold.statement and "inside ±0.04" in threshold.statement
+    figures = outcome.figures
+    assert figures["max_abs_z"] == pytest.approx(max_z, rel=1e-9)
+    assert figures["rho_replace"] == pytest.approx(1 - 1 / 50 + 50**-0.4, rel=1e-14)
+    assert (figures["tau"], figures["margin"], figures["lam_star"]) == (0.04, 0.08, pytest.approx(lam_star))
+    assert figures["judged_points"] == len(judged) == figures["agreeing_points"]
+    diverged = [r["lam"] for r in judged if r["lam"] < lam_star]
+    converged = [r["lam"] for r in judged if r["lam"] > lam_star]
+    assert figures["largest_lam_diverged"] == max(diverged) and figures["smallest_lam_converged"] == min(converged)
+
+
+@pytest.mark.parametrize(
+    ("mean", "se", "expected"),
+    [
+        (0.05, 0.001, "diverges"),  # the interval lies above τ = 0.04
+        (0.0405, 0.0001, "diverges"),
+        (0.04, 0.0001, "undecided"),  # straddles τ
+        (0.04, 0.0, "undecided"),  # touches τ: neither above it nor inside (−τ, τ)
+        (0.0, 0.001, "converges"),
+        (0.0385, 0.0001, "converges"),
+        (-0.0385, 0.0001, "converges"),
+        (-0.04, 0.0001, "undecided"),  # straddles −τ
+        (-0.04, 0.0, "undecided"),
+        (-0.05, 0.001, "undecided"),  # below −τ: neither class
+    ],
+)
+def test_kde_classify_against_tau(mean: float, se: float, expected: str) -> None:
+    from verification.campaigns.kde_loops import TAU, classify
+
+    assert TAU == 0.04  # MARGIN/2, as documented
+    assert classify(mean, se, 4.0) == expected
+
+
+def test_kimura_ohta_of_a_fixed_population_is_zero() -> None:
+    """A category at p⁰_k = 1 is fixed already: −2n Σ (1 − p)ln(1 − p) over the others, (1 − 0)ln 1 = 0."""
+    from verification.campaigns.categorical_loops import kimura_ohta
+
+    assert kimura_ohta((1.0, 0.0), 50) == 0.0
+    assert kimura_ohta((0.5, 0.5, 0.0), 10) == pytest.approx(-20 * (2 * 0.5 * math.log(0.5)), rel=1e-14)
