@@ -6,7 +6,7 @@ Usage::
     python3 benchmarks/mutation.py --modules special evaluation --label after
     python3 benchmarks/mutation.py --modules claims --sample 150 --seed 0
     python3 benchmarks/mutation.py --modules special --baseline-ref a381ec4 --label before
-    python3 benchmarks/mutation.py --modules special --label after --recheck   # re-run its survivors only
+    python3 benchmarks/mutation.py --modules special --label after --recheck   # re-run survivors and timeouts
     python3 benchmarks/mutation.py --render                          # rewrite MUTATION.md from its own data
 
 For each group of modules (``--modules``, see ``GROUPS``) the script snapshots the source tree (the
@@ -147,7 +147,11 @@ GROUPS: dict[str, Group] = {
     ),
     "domains": Group(("stl_bounds/domains.py",), ("tests/test_domains.py", "tests/test_evaluation.py")),
     "calibration": Group(("stl_bounds/calibration.py",), ("tests/test_calibration.py", "tests/test_safe_side*.py")),
-    "claims": Group(("stl_bounds/claims.py",), ("tests/test_claims.py", "tests/test_claims_negative*.py")),
+    "claims": Group(
+        ("stl_bounds/claims.py",),
+        ("tests/test_claims.py", "tests/test_claims_negative*.py"),
+        timeout_constant=30.0,  # ~20 s of module-scoped fixtures (check_all 8.5 s, the broken-claim checks)
+    ),
     "stats": Group(
         ("verification/stats.py",),
         ("tests/test_verify_stats.py", "tests/test_batch_means.py", "tests/test_judges_negative*.py"),
@@ -161,6 +165,7 @@ GROUPS: dict[str, Group] = {
             "tests/test_verify_campaigns.py",
         ),
         JUDGE_FUNCTIONS,
+        timeout_constant=10.0,  # the simulated tasks of test_judges_negative are module-scoped fixtures
     ),
     "c8": Group(
         ("stl_bounds/claims.py",),
@@ -437,7 +442,7 @@ def render_block(key: str, meta: dict[str, Any], records: Sequence[dict[str, Any
         + (f"a seeded sample of {meta['sample']} mutants (seed {meta['seed']}); " if meta["sample"] else "")
         + f"{len(records)} mutants run in {meta['wall_seconds'] / 60:.1f} min."
         + (
-            f" Survivors re-run on {meta['rechecked']['date']} with the tests above "
+            f" Survivors and timeouts re-run on {meta['rechecked']['date']} with the tests above "
             f"({meta['rechecked']['mutants']} mutants, {meta['rechecked']['wall_seconds'] / 60:.1f} min)."
             if meta.get("rechecked")
             else ""
@@ -516,7 +521,7 @@ def _order(key: str) -> tuple[bool, str, int]:
 
 
 def measure(name: str, tree: Path, described: str, args: argparse.Namespace) -> tuple[dict[str, Any], list]:
-    """Snapshot, run mutmut on one group (or, with ``--recheck``, on its stored survivors) and collect records."""
+    """Snapshot, run mutmut on one group (or, with ``--recheck``, on its stored survivors and timeouts); collect."""
     group = GROUPS[name]
     key = f"{args.label}-{name}"
     work = RUNS / key
@@ -525,9 +530,11 @@ def measure(name: str, tree: Path, described: str, args: argparse.Namespace) -> 
     if args.recheck and previous is None:
         raise SystemExit(f"mutation: --recheck: no stored run {key} ({stored} is missing)")
     tests = snapshot(tree, work, group)
+    if previous is not None:  # the snapshot emptied the run's folder: keep its records if this recheck is stopped
+        stored.write_text(json.dumps(previous), encoding="utf-8")
     names = mutant_names(work, group)
     if previous is not None:
-        selected = sorted(set(names) & {r["name"] for r in previous["records"] if r["status"] not in KILLED})
+        selected = sorted(set(names) & {r["name"] for r in previous["records"] if r["status"] != "killed"})
     elif args.sample and args.sample < len(names):
         selected = sorted(random.Random(f"{args.seed}-{name}").sample(names, args.sample))
     else:
@@ -585,7 +592,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--sample", type=int, default=0, help="run a seeded sample of this many mutants per group")
     parser.add_argument("--seed", type=int, default=0, help="seed of --sample")
     parser.add_argument(
-        "--recheck", action="store_true", help="re-run only the survivors of the stored LABEL run with today's tests"
+        "--recheck",
+        action="store_true",
+        help="re-run only the survivors and timeouts of the stored LABEL run with today's tests and time limits",
     )
     parser.add_argument("--render", action="store_true", help="only rewrite MUTATION.md from the stored runs")
     args = parser.parse_args(argv)

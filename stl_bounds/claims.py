@@ -405,7 +405,10 @@ def _sign_for_n_at_least(derivative: sp.Expr, n0: int) -> tuple[int | None, list
             return None, thresholds
         f = factor.subs(n, x)
         for s, relation in ((1, f >= 0), (-1, f <= 0)):
-            region = sp.solve_univariate_inequality(relation, x, relational=False, domain=sp.Interval(1, sp.oo))
+            try:
+                region = sp.solve_univariate_inequality(relation, x, relational=False, domain=sp.Interval(1, sp.oo))
+            except NotImplementedError:  # sympy cannot solve it: the sign is not shown (C3 fails, it does not crash)
+                return None, [*thresholds, f"the sign of {_txt(factor)} for n ≥ {n0} is beyond sympy's solver"]
             if sp.Interval(n0, sp.oo).is_subset(region):
                 sign *= s
                 thresholds.append(f"{_txt(factor)} {'≥' if s > 0 else '≤'} 0 on {_txt(region)}")

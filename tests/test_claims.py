@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import stl_bounds
-from stl_bounds.claims import CLAIM_IDS, MONTE_CARLO_CLAIM_IDS, ClaimCheck, check_all, check_claim
+from stl_bounds.claims import CLAIM_IDS, MONTE_CARLO_CLAIM_IDS, ClaimCheck, _sign_for_n_at_least, check_all, check_claim
 from stl_bounds.library.fu2025 import solve_optimal_m
 from stl_bounds.parameters import symbol
 
@@ -72,6 +72,46 @@ def test_c8_details_account_for_every_loop_and_name_the_campaigns() -> None:
         "(`stl-bounds verify categorical_loops kde_loops`)"
     )
     assert c8.numeric_detail.endswith(campaigns) and c8.symbolic_detail.endswith(campaigns)
+
+
+def test_c3_c4_details_computed_here() -> None:
+    """C3 and C4 run here, not read from the module's `checks`, so that mutation testing selects this test."""
+    c3 = check_claim("C3", draws=20)
+    signs = "stability: d/dn ≤ 0 (log(n) - 1 ≥ 0 on Interval(E, oo)), sampling: d/dn ≤ 0, recursive_stability"
+    assert signs in c3.symbolic_detail  # log n ≥ 1 exactly from n = e on: a closed interval
+    counterexamples = re.search(
+        r"the total B_i is not monotone in λ at some i ≥ 1 on (\d+) of 20 points", c3.numeric_detail
+    )
+    assert counterexamples is not None and int(counterexamples[1]) > 0  # the λ grid is read at generations i ≥ 1
+    c4 = check_claim("C4", draws=20)  # the settings, then one account per bound, each after "; "
+    assert "per bound with λ ∈ [0, 1), κ ∈ [1e-3, 3], ε ≥ 1e-3, c1 ≥ 0.1; fu2025.thm1: regime" in c4.numeric_detail
+    assert "non-convergent; lemma.amplified_shift: regime reported by the registry" in c4.numeric_detail
+
+
+@pytest.mark.parametrize(
+    ("derivative", "n0", "sign", "thresholds"),
+    [
+        (sp.Integer(0), 3, 0, []),
+        (-1 / symbol("n") ** 2, 3, -1, []),  # signed by sympy's assumptions alone
+        (sp.log(symbol("n")) - 1, 3, 1, ["log(n) - 1 ≥ 0 on Interval(E, oo)"]),  # log n ≥ 1 iff n ≥ e
+        (1 - sp.log(symbol("n")), 3, -1, ["1 - log(n) ≤ 0 on Interval(E, oo)"]),
+        (2 - sp.sqrt(symbol("n")), 3, None, []),  # changes sign at n = 4
+        (2 - sp.sqrt(symbol("n")), 4, -1, ["2 - sqrt(n) ≤ 0 on Interval(4, oo)"]),  # ... and is ≤ 0 from n = 4 on
+    ],
+)
+def test_sign_for_n_at_least(derivative: sp.Expr, n0: int, sign: int | None, thresholds: list[str]) -> None:
+    """C3's sign of d/dn for n ≥ n0: −1, 0, +1 or None, with the solved regions (closed where the factor is 0)."""
+    assert _sign_for_n_at_least(derivative, n0) == (sign, thresholds)
+
+
+def test_sign_for_n_at_least_reports_what_sympy_cannot_solve() -> None:
+    """A factor in n alone that ``solve_univariate_inequality`` cannot handle leaves the sign unshown (C3 then
+    fails on it) instead of raising NotImplementedError out of the claim."""
+    n = symbol("n")
+    sign, thresholds = _sign_for_n_at_least(n * sp.exp(-n) - sp.Rational(1, 10) + sp.log(n) / n**3, 3)
+    assert sign is None and thresholds == [
+        "the sign of 10*n**4 - n**3*exp(n) + 10*exp(n)*log(n) for n ≥ 3 is beyond sympy's solver"
+    ]
 
 
 def test_seed_and_draws_are_used() -> None:

@@ -96,6 +96,20 @@ def test_c1_fails_on_a_term_that_overshoots_its_limit(c1_overshoot: ClaimCheck) 
     assert "fu2025.thm1: sup_i B_i ≤ max(B_0, limit)" in failures(c1_overshoot.numeric_detail)
 
 
+@pytest.mark.parametrize(
+    ("where", "region"),
+    [
+        ("κ > 1 (ρ = (1−λ)κ < 1 needs λ > 1 − 1/κ: the draws must reach κ up to 3)", kappa - 1),
+        ("λ < 1e-3 (λ is drawn log-uniform down to 1e-6)", sp.Rational(1, 1000) - lam),
+    ],
+)
+def test_c1_draws_reach_a_corner_where_a_term_overshoots(where: str, region: sp.Expr) -> None:
+    """The sampling term × (1 + H(region)·min(1, i)/(i + 1)), H the step function: it overshoots its limit only
+    in the corner ``where`` of the drawn box, so C1's numeric check fails only if its draws reach that corner."""
+    broken = with_term(THM1, "sampling", lambda e: e * (1 + sp.Heaviside(region, 0) * sp.Min(1, i) / (i + 1)))
+    assert "fu2025.thm1: sup_i B_i ≤ max(B_0, limit)" in failures(check("C1", broken).numeric_detail), where
+
+
 # --- C2 collapse ----------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def c2_no_collapse() -> ClaimCheck:
@@ -150,6 +164,15 @@ def test_c3_fails_on_a_term_that_grows_with_n(c3_sampling_grows_with_n: ClaimChe
     assert "fu2025.thm1: term sampling non-increasing in n ≥ 3" in symbolic
     assert "term stability non-increasing" not in symbolic and "term shift" not in symbolic
     assert "fu2025.thm1: term sampling non-increasing in n (" in failures(c3_sampling_grows_with_n.numeric_detail)
+
+
+def test_c3_n_grid_is_dense_in_the_advertised_range() -> None:
+    """The sampling term × (1 + c₂/(u + 1/u)), u = (n/2000)⁴: a bump that rises faster than n^(−1/2) decays only
+    within a factor ~2 of n = 2000.  C3's 60 values of n in [3, 10⁶] (0.09 decades apart) see it rise; a grid
+    stretched over [3, 10⁶⁰] (1.2 decades apart) steps over it, and the check would wrongly pass."""
+    u = (n / 2000) ** 4
+    broken = with_term(THM1, "sampling", lambda e: e * (1 + symbol("c2") / (u + 1 / u)))
+    assert "fu2025.thm1: term sampling non-increasing in n (" in failures(check("C3", broken).numeric_detail)
 
 
 @pytest.fixture(scope="module")

@@ -376,6 +376,24 @@ def test_recursive_stability_positive_control_and_summary(stability_tasks: list[
     assert set(outcome.figures["not_judged"]) == {"slope_log_n[lam=0]"}
 
 
+def test_recursive_stability_data_rows_and_first_generation_slope(stability_tasks: list[TaskData]) -> None:
+    """Each task's data row holds what figures/recursive_stability.py reads (generation, γ̂ and its SE per
+    generation); rate_in_n reports, beside the judged slope, the least-squares slope of log γ̂ on log n at
+    generation 0."""
+    outcome = get_campaign("recursive_stability").judge(stability_tasks)
+    first: dict[float, dict[int, float]] = {}
+    for task, row in zip(stability_tasks, outcome.data, strict=True):
+        assert set(row) == {"generation", "gamma_mean", "gamma_se"}
+        assert list(row["generation"]) == list(range(len(row["gamma_mean"]))) == list(range(len(row["gamma_se"])))
+        first.setdefault(task.params["lam"], {})[task.params["n"]] = float(row["gamma_mean"][0])
+    for lam, gamma0 in first.items():
+        if lam > 0:
+            ns = sorted(gamma0)
+            expected = np.polyfit(np.log(ns), np.log([gamma0[n] for n in ns]), 1)[0]
+            figures = by_name(outcome)[f"rate_in_n[lam={lam:g}]"].figures
+            assert figures["slope_first_generation"] == pytest.approx(expected, rel=1e-9), lam
+
+
 def test_recursive_stability_slope_zero_instead_of_minus_one(stability_tasks: list[TaskData]) -> None:
     """At λ = 1/2 every n gets the γ̂ of n = 20 (times a 1 % wobble): no decay in n."""
     source = stability_tasks[find(stability_tasks, lam=0.5, n=20)].chunks[0]["tv"]
@@ -615,12 +633,14 @@ def test_claims_linear_growth_with_one_part_broken(claims_tasks: list[TaskData],
     )
 
 
+@pytest.mark.parametrize("end", [1, -1])
 @pytest.mark.parametrize("side", [-1, 1])
-def test_claims_bounded_error_at_the_edge(claims_tasks: list[TaskData], side: int) -> None:
-    """The fresh loop's error drifts so that its interval's upper end is at 10 %·level·(1 ± 1e-6); log σ̂² is fine."""
+def test_claims_bounded_error_at_the_edge(claims_tasks: list[TaskData], side: int, end: int) -> None:
+    """The fresh loop's error drifts so that its interval's upper end (``end`` 1) is at 10 %·level·(1 ± 1e-6), or
+    its lower end (``end`` −1) at −10 %·level·(1 ± 1e-6); log σ̂² is fine."""
     index = find(claims_tasks, regime="fresh", claim="bounded")
     tol = 0.1 * 0.1
-    change = tol * (1 + side * EDGE) - z_two_sided(claims_k(claims_tasks)) * 1e-4
+    change = end * (tol * (1 + side * EDGE) - z_two_sided(claims_k(claims_tasks)) * 1e-4)
     outcome = get_campaign("claims").judge(
         edit(claims_tasks, index, lambda c: c.update(change_error=with_mean(c["change_error"], change)))
     )
@@ -630,7 +650,7 @@ def test_claims_bounded_error_at_the_edge(claims_tasks: list[TaskData], side: in
         return
     assert failing(outcome) == {name}  # C7.bounded.log_var of the same loop still passes
     fig = by_name(outcome)[name].figures
-    assert fig["ci_high"] > fig["tolerance"] == pytest.approx(tol)
+    assert (fig["ci_high"] if end > 0 else -fig["ci_low"]) > fig["tolerance"] == pytest.approx(tol)
 
 
 def test_claims_control_that_looks_bounded(claims_tasks: list[TaskData]) -> None:
@@ -676,6 +696,19 @@ def test_icl_anchor_positive_control() -> None:
     outcome = get_campaign("icl_anchor").judge(anchor_tasks())
     assert outcome.passed and outcome.skipped is None
     assert by_name(outcome)["trained_lsa_reaches_optimum"].figures["k"] == 2
+
+
+def test_icl_anchor_record_data_and_statements() -> None:
+    """One data row per task in task order (the pooled trained risk, its SE, r* and the diverged runs; the
+    construction's error), the construction's error and tolerance as figures, and a plain statement per check."""
+    outcome = get_campaign("icl_anchor").judge(anchor_tasks(diverged=0))
+    trained, construction = outcome.data
+    expected = {"trained_risk": 1.01 * R_STAR, "trained_se": TRAINED_SE, "optimum": R_STAR, "diverged": 0}
+    assert trained == pytest.approx(expected, rel=1e-12) and set(trained) == set(expected)
+    assert construction == {"max_abs_error": 3e-15}
+    checks = by_name(outcome)
+    assert checks["von_oswald_one_step"].figures == {"max_abs_error": 3e-15, "tolerance": 1e-12}
+    assert checks["no_diverged_runs"].statement == "no training run had a non-finite loss or weights"
 
 
 @pytest.mark.parametrize(
