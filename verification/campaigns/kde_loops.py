@@ -72,10 +72,9 @@ def tasks(mode: str) -> list[dict[str, Any]]:
 
 
 def spectral_radius(n: int, lam: float) -> float:
-    r"""Spectral radius of docs/theory.md §5.8's A = [[(1−λ)², (1−λ)a/n], [λ(1−λ), (1 − 1/n)(1−λ)a]]."""
-    a = 1.0 + n ** (-0.4) * n / (n - 1)
-    matrix = np.array([[(1 - lam) ** 2, (1 - lam) * a / n], [lam * (1 - lam), (1 - 1 / n) * (1 - lam) * a]])
-    return float(np.max(np.abs(np.linalg.eigvals(matrix))))
+    r"""Spectral radius of docs/theory.md §5.8's A = [[(1−λ)², (1−λ)a/n], [λ(1−λ), (1 − 1/n)(1−λ)a]]: the growth
+    factor ρ that the registry's ``kde.fresh.var`` reports (λn an integer; at λ = 0 it is replace's ρ)."""
+    return float(stl_bounds.get("kde.fresh.var").evaluate(n=n, lam=lam, t=1).diagnostics["rho"])
 
 
 def _sim_args(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -174,7 +173,7 @@ def judge(tasks_: Sequence[TaskData]) -> Outcome:
         "max_abs_z": max_z,
         **z_crit.figures(),
         "lam_star": lam_star,
-        "rho_replace": 1 - 1 / _N + _N ** (-0.4),
+        "rho_replace": spectral_radius(_N, 0.0),
         "judged_points": len(judged),
         "agreeing_points": sum(d["simulated"] == d["regime"] for d in judged),
         "largest_lam_diverged": max(diverged) if diverged else None,
